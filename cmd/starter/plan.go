@@ -1,0 +1,242 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/rota-scheduler/rota/internal/calendar"
+	"github.com/rota-scheduler/rota/internal/config"
+	"github.com/rota-scheduler/rota/internal/engine"
+	"github.com/rota-scheduler/rota/internal/render"
+	"github.com/rota-scheduler/rota/internal/report"
+)
+
+func runValidate(args []string, stdout io.Writer) error {
+	fs := newFlags("validate")
+	var fl files
+	fs.Var(&fl, "f", "config file (repeatable)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if len(fl) == 0 {
+		return usagef("-f FILE is required")
+	}
+	cfg, err := config.Load(fl...)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "ok: %d members, %d rotations\n", len(cfg.Members), len(cfg.Rotations))
+	return nil
+}
+
+// offline is a rotation loaded from config files for planning without a server.
+type offline struct {
+	cfg     *config.Config
+	rot     *config.Rotation
+	planner *engine.Planner
+	loc     *time.Location
+}
+
+func loadOffline(fl files, rotation, strategy string) (*offline, error) {
+	if len(fl) == 0 {
+		return nil, usagef("-f FILE is required")
+	}
+	cfg, err := config.Load(fl...)
+	if err != nil {
+		return nil, err
+	}
+	if rotation == "" {
+		if len(cfg.Rotations) != 1 {
+			ids := make([]string, len(cfg.Rotations))
+			for i, r := range cfg.Rotations {
+				ids[i] = r.ID
+			}
+			return nil, usagef("--rotation is required: the files have %s", strings.Join(ids, ", "))
+		}
+		rotation = cfg.Rotations[0].ID
+	}
+	rot, ok := cfg.Rotation(rotation)
+	if !ok {
+		return nil, fmt.Errorf("no rotation %q in %s", rotation, strings.Join(fl, ", "))
+	}
+	if strategy != "" {
+		s := config.Strategy(strategy)
+		if !slices.Contains([]config.Strategy{config.Fair, config.Queue, config.Lottery}, s) {
+			return nil, usagef("unknown strategy %q: want fair, queue or lottery", strategy)
+		}
+		for i := range rot.Layers {
+			rot.Layers[i].Strategy = s
+		}
+	}
+	p, err := engine.New(rot, cfg.Members)
+	if err != nil {
+		return nil, err
+	}
+	return &offline{cfg: cfg, rot: rot, planner: p, loc: p.Calendar().Location}, nil
+}
+
+// instant reads a --from or --to value: a date or wall-clock date-time in
+// the rotation's zone, or an RFC 3339 time.
+func (o *offline) instant(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	dt, err := calendar.ParseDateTime(s)
+	if err != nil {
+		return time.Time{}, usagef("bad time %q: want 2026-11-23, 2026-11-23T09:00 or RFC 3339", s)
+	}
+	return dt.In(o.loc), nil
+}
+
+func strategyName(rot *config.Rotation) string {
+	names := []string{}
+	for _, l := range rot.Layers {
+		if !slices.Contains(names, string(l.Strategy)) {
+			names = append(names, string(l.Strategy))
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+func viewerZone(o *offline, tz string) (*time.Location, error) {
+	if tz == "" {
+		return o.loc, nil
+	}
+	if tz == "Local" {
+		return time.Local, nil
+	}
+	loc, err := calendar.LoadLocation(tz)
+	if err != nil {
+		return nil, usagef("--tz: %v", err)
+	}
+	return loc, nil
+}
+
+func runPlan(args []string, stdout io.Writer) error {
+	fs := newFlags("plan")
+	var fl files
+	fs.Var(&fl, "f", "config file (repeatable)")
+	rotation := fs.String("rotation", "", "rotation id (optional when the files have one rotation)")
+	from := fs.String("from", "", "first shift: the one running at this date or date-time (default: the rotation's start)")
+	to := fs.String("to", "", "plan shifts starting before this date or date-time")
+	weeks := fs.Int("weeks", 0, "plan this many weeks")
+	shifts := fs.Int("shifts", 0, "plan this many shifts")
+	strategy := fs.String("strategy", "", "override every layer's strategy: fair, queue or lottery")
+	format := fs.String("format", "table", "output: table, json, csv or grid")
+	tz := fs.String("tz", "", "show times in this IANA zone (default: the rotation's)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if !slices.Contains(render.Formats, *format) {
+		return usagef("unknown format %q: want one of %s", *format, strings.Join(render.Formats, ", "))
+	}
+	set := 0
+	for _, b := range []bool{*to != "", *weeks > 0, *shifts > 0} {
+		if b {
+			set++
+		}
+	}
+	if set > 1 {
+		return usagef("give only one of --to, --weeks and --shifts")
+	}
+	if *weeks < 0 || *shifts < 0 {
+		return usagef("--weeks and --shifts must be positive")
+	}
+	o, err := loadOffline(fl, *rotation, *strategy)
+	if err != nil {
+		return err
+	}
+	loc, err := viewerZone(o, *tz)
+	if err != nil {
+		return err
+	}
+	start := o.rot.Start.In(o.loc)
+	if *from != "" {
+		if start, err = o.instant(*from); err != nil {
+			return err
+		}
+	}
+	st := o.planner.NewState(start)
+	var planned []engine.Shift
+	switch {
+	case *shifts > 0:
+		planned = o.planner.PlanShifts(st, *shifts)
+	case *to != "":
+		end, err := o.instant(*to)
+		if err != nil {
+			return err
+		}
+		planned = o.planner.PlanUntil(st, end)
+	default:
+		n := *weeks
+		if n == 0 {
+			n = 4
+		}
+		d := calendar.DateOf(start, o.loc).AddDays(7 * n)
+		end := calendar.DateTime{Date: d, Hour: start.In(o.loc).Hour(), Minute: start.In(o.loc).Minute()}.In(o.loc)
+		planned = o.planner.PlanUntil(st, end)
+	}
+	rep := report.Of(o.planner, planned)
+	doc := render.Plan{Rotation: o.rot.ID, Timezone: o.rot.Timezone, Strategy: strategyName(o.rot), Report: &rep}
+	doc.Shifts = make([]render.Shift, len(planned))
+	for i, sh := range planned {
+		doc.Shifts[i] = render.FromShift(sh)
+	}
+	return render.Write(stdout, *format, doc, loc)
+}
+
+func runForecast(args []string, stdout io.Writer) error {
+	fs := newFlags("forecast")
+	var fl files
+	fs.Var(&fl, "f", "config file (repeatable)")
+	rotation := fs.String("rotation", "", "rotation id (optional when the files have one rotation)")
+	from := fs.String("from", "", "forecast from the shift running at this date or date-time (default: the rotation's start)")
+	shifts := fs.Int("shifts", 10, "how many shifts")
+	samples := fs.Int("samples", 1000, "Monte Carlo samples (lottery)")
+	format := fs.String("format", "table", "output: table or json")
+	tz := fs.String("tz", "", "show times in this IANA zone (default: the rotation's)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *shifts < 1 || *samples < 1 {
+		return usagef("--shifts and --samples must be at least 1")
+	}
+	if *format != "table" && *format != "json" {
+		return usagef("unknown format %q: want table or json", *format)
+	}
+	o, err := loadOffline(fl, *rotation, "")
+	if err != nil {
+		return err
+	}
+	loc, err := viewerZone(o, *tz)
+	if err != nil {
+		return err
+	}
+	start := o.rot.Start.In(o.loc)
+	if *from != "" {
+		if start, err = o.instant(*from); err != nil {
+			return err
+		}
+	}
+	f := o.planner.Forecast(o.planner.NewState(start), *shifts, *samples)
+	if *format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(f)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "%s: %d samples, shown in %s\nSTART\tLAYER\tCHANCES\n", f.Rotation, f.Samples, loc)
+	for _, s := range f.Shifts {
+		parts := make([]string, 0, len(s.Chances))
+		for _, c := range s.Chances {
+			parts = append(parts, fmt.Sprintf("%s %.0f%%", c.Member, 100*c.P))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", render.Local(s.Start, loc), s.Layer, strings.Join(parts, ", "))
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,282 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"time"
+
+	"github.com/rota-scheduler/rota/internal/calendar"
+	"github.com/rota-scheduler/rota/internal/config"
+)
+
+// Planner plans one rotation. It is built once from the config and is
+// read-only afterwards, so it is safe for concurrent use.
+type Planner struct {
+	rot     *config.Rotation
+	spec    calendar.Spec
+	members []memberInfo   // every member of the config, in config order
+	index   map[string]int // member id -> index in members
+	layers  []layerInfo
+	byName  map[string]int // layer name -> index in layers
+}
+
+type span struct{ from, to time.Time }
+
+func (s span) overlaps(from, to time.Time) bool { return s.from.Before(to) && from.Before(s.to) }
+
+type memberInfo struct {
+	cfg  *config.Member
+	away []span // unavailable windows from the config, in the rotation's zone
+	tie  uint64 // seeded tie-break, stable across runs
+}
+
+type needInfo struct {
+	cfg config.Need
+	max int // -1: no limit
+}
+
+type layerInfo struct {
+	cfg         *config.Layer
+	members     []int       // member indexes, in the layer's order
+	from, until []time.Time // membership bounds per position; zero: unbounded
+	needs       []needInfo
+	qual        [][]bool // qual[n][pos]: the member at pos qualifies for need n
+}
+
+// New builds a planner for rot. members are all members of the config
+// (anyone may cover a shift); the rotation's layers name who takes part.
+func New(rot *config.Rotation, members []config.Member) (*Planner, error) {
+	if rot == nil {
+		return nil, errors.New("engine: no rotation")
+	}
+	spec, err := rot.CalendarSpec()
+	if err != nil {
+		return nil, fmt.Errorf("rotation %s: %w", rot.ID, err)
+	}
+	p := &Planner{rot: rot, spec: spec, index: make(map[string]int, len(members)), byName: map[string]int{}}
+	for i := range members {
+		m := &members[i]
+		info := memberInfo{cfg: m, tie: tieBreak(rot.Seed, m.ID)}
+		for _, w := range m.Unavailable {
+			from, to := w.In(spec.Location)
+			info.away = append(info.away, span{from, to})
+		}
+		p.index[m.ID] = len(p.members)
+		p.members = append(p.members, info)
+	}
+	if len(rot.Layers) == 0 {
+		return nil, fmt.Errorf("rotation %s: no layers", rot.ID)
+	}
+	for li := range rot.Layers {
+		l := &rot.Layers[li]
+		if l.Size < 1 {
+			return nil, fmt.Errorf("rotation %s layer %s: size %d, want at least 1", rot.ID, l.Name, l.Size)
+		}
+		info := layerInfo{cfg: l}
+		for _, ms := range l.Members {
+			mi, ok := p.index[ms.ID]
+			if !ok {
+				return nil, fmt.Errorf("rotation %s layer %s: unknown member %q", rot.ID, l.Name, ms.ID)
+			}
+			var from, until time.Time
+			if ms.From != nil {
+				from = ms.From.Start(spec.Location)
+			}
+			if ms.Until != nil {
+				until = ms.Until.Start(spec.Location)
+			}
+			info.members = append(info.members, mi)
+			info.from = append(info.from, from)
+			info.until = append(info.until, until)
+		}
+		for _, n := range l.Needs {
+			ni := needInfo{cfg: n, max: -1}
+			if n.HasMax {
+				ni.max = n.Max
+			}
+			q := make([]bool, len(info.members))
+			for pos, mi := range info.members {
+				q[pos] = n.Qualifies(p.members[mi].cfg)
+			}
+			info.needs = append(info.needs, ni)
+			info.qual = append(info.qual, q)
+		}
+		p.byName[l.Name] = li
+		p.layers = append(p.layers, info)
+	}
+	return p, nil
+}
+
+// tieBreak is a member's place in the last tie-break: a hash of the seed
+// and the member's id, so it is stable and independent of input order.
+func tieBreak(seed int64, id string) uint64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d/%s", seed, id)
+	return h.Sum64()
+}
+
+// Rotation returns the rotation the planner plans.
+func (p *Planner) Rotation() *config.Rotation { return p.rot }
+
+// Calendar returns the rotation's calendar.
+func (p *Planner) Calendar() calendar.Spec { return p.spec }
+
+// NewState returns the state of a rotation that begins with the slot
+// running at from (or the first slot, if from is before the start).
+// Earlier slots are not planned.
+func (p *Planner) NewState(from time.Time) *State {
+	k := p.spec.IndexAt(from)
+	if k > 0 && calendar.Handoff(p.spec.Location, p.spec.Start, p.spec.Shift, k).After(from) {
+		k--
+	}
+	st := &State{
+		Rotation: p.rot.ID, Next: k,
+		Seq: map[string]int{}, Ledgers: map[string]*Ledger{}, Queues: map[string]*Queue{},
+		Overrides: map[string][]string{},
+	}
+	return st
+}
+
+// maxGap bounds the handoffs without a slot that planning walks over before
+// it gives up (a layer whose days never come up).
+const maxGap = 4096
+
+// PlanUntil plans every slot not planned yet that starts before t, and
+// returns the new shifts.
+func (p *Planner) PlanUntil(st *State, t time.Time) []Shift {
+	return p.plan(st, func(start time.Time, _ int) bool { return start.Before(t) }, 0)
+}
+
+// PlanShifts plans the next n slots and returns them (fewer if the rotation
+// ends first).
+func (p *Planner) PlanShifts(st *State, n int) []Shift {
+	return p.plan(st, func(_ time.Time, planned int) bool { return planned < n }, 0)
+}
+
+func (p *Planner) plan(st *State, more func(start time.Time, planned int) bool, sample uint64) []Shift {
+	first := len(st.Shifts)
+	gap := 0
+	for gap < maxGap {
+		start := calendar.Handoff(p.spec.Location, p.spec.Start, p.spec.Shift, st.Next)
+		if p.spec.End != nil && !start.Before(p.spec.End.In(p.spec.Location)) {
+			break
+		}
+		if !more(start, len(st.Shifts)-first) {
+			break
+		}
+		slot, ok := p.spec.SlotAt(st.Next)
+		st.Next++
+		if !ok {
+			gap++
+			continue
+		}
+		gap = 0
+		p.planSlot(st, slot, sample)
+	}
+	return st.Shifts[first:]
+}
+
+// eligible reports whether the member at pos of layer l could take a slot
+// from..to: a member of the layer then, and not away.
+func (p *Planner) eligible(st *State, l *layerInfo, pos int, from, to time.Time) bool {
+	if f := l.from[pos]; !f.IsZero() && from.Before(f) {
+		return false
+	}
+	if u := l.until[pos]; !u.IsZero() && !from.Before(u) {
+		return false
+	}
+	return !p.away(st, l.members[pos], from, to)
+}
+
+// away reports whether member mi is unavailable at any time in from..to.
+func (p *Planner) away(st *State, mi int, from, to time.Time) bool {
+	for _, s := range p.members[mi].away {
+		if s.overlaps(from, to) {
+			return true
+		}
+	}
+	id := p.members[mi].cfg.ID
+	for _, a := range st.Away {
+		if a.Member == id && (span{a.From, a.To}).overlaps(from, to) {
+			return true
+		}
+	}
+	return false
+}
+
+// rested reports whether a member whose ledger is led may start a shift of
+// layer (at layer sequence seq) at start: min_rest after their last shift
+// (which must also have ended) and out of grace.
+func (p *Planner) rested(led *Ledger, l *layerInfo, seq int, start time.Time) bool {
+	if led == nil {
+		return true
+	}
+	if !led.Last.End.IsZero() && start.Before(led.Last.End.Add(p.rot.MinRest)) {
+		return false
+	}
+	if last := led.Last.Seq[l.cfg.Name]; last > 0 && seq-(last-1) <= l.cfg.Grace {
+		return false
+	}
+	return true
+}
+
+// planSlot chooses who serves slot, records it in st and returns it.
+func (p *Planner) planSlot(st *State, slot calendar.Slot, sample uint64) {
+	l := &p.layers[p.byName[slot.Layer]]
+	seq := st.Seq[slot.Layer]
+	sh := Shift{
+		ID: slot.ID, Layer: slot.Layer, Kind: slot.Kind, Start: slot.Start, End: slot.End,
+		Index: slot.Index, Seq: seq, Count: st.Count, Share: 1,
+		Assignees: []string{}, Problems: []string{},
+	}
+
+	// Everyone who could have taken the slot gets an equal share of it.
+	elig := make([]int, 0, len(l.members))
+	for pos := range l.members {
+		if p.eligible(st, l, pos, slot.Start, slot.End) {
+			elig = append(elig, pos)
+		}
+	}
+	if len(elig) > 0 {
+		share := float64(l.cfg.Size) / float64(len(elig))
+		for _, pos := range elig {
+			st.ledger(p.members[l.members[pos]].cfg.ID).Expected.add(slot.Kind, share, share*sh.Hours())
+		}
+	}
+
+	if manual, ok := st.Overrides[slot.ID]; ok {
+		sh.Assignees = append(sh.Assignees, manual...)
+		sh.Manual = true
+		delete(st.Overrides, slot.ID)
+		p.check(l, &sh)
+	} else {
+		free := elig[:0:0]
+		for _, pos := range elig {
+			if p.rested(st.Ledgers[p.members[l.members[pos]].cfg.ID], l, seq, slot.Start) {
+				free = append(free, pos)
+			}
+		}
+		order := p.order(st, l, &sh, elig, free, sample)
+		chosen, problems, violations := p.solve(l, l.cfg.Size, nil, order, elig)
+		for _, pos := range chosen {
+			sh.Assignees = append(sh.Assignees, p.members[l.members[pos]].cfg.ID)
+		}
+		sh.Problems, sh.Violations = problems, violations
+		if l.cfg.Strategy == config.Queue {
+			p.advanceQueue(st, l, &sh, order, chosen)
+		}
+	}
+	st.Shifts = append(st.Shifts, sh)
+	for _, id := range sh.Assignees {
+		p.served(st, id, &sh)
+	}
+	st.Seq[slot.Layer] = seq + 1
+	st.Count++
+}
+
+// served records in member's ledger that they serve sh.
+func (p *Planner) served(st *State, member string, sh *Shift) {
+	st.credit(member, sh, 1)
+	st.ledger(member).Last.add(sh)
+}

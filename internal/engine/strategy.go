@@ -1,0 +1,216 @@
+package engine
+
+import (
+	"cmp"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/rota-scheduler/rota/internal/calendar"
+	"github.com/rota-scheduler/rota/internal/config"
+)
+
+// order returns the layer positions in free, best first, as the layer's
+// strategy ranks them for sh. elig are the positions that could take the
+// slot at all (free, plus those resting or in grace).
+func (p *Planner) order(st *State, l *layerInfo, sh *Shift, elig, free []int, sample uint64) []int {
+	switch l.cfg.Strategy {
+	case config.Queue:
+		return p.queueOrder(st, l, free)
+	case config.Lottery:
+		return p.lotteryOrder(st, l, sh, free, sample)
+	default:
+		return p.fairOrder(st, l, sh, elig, free)
+	}
+}
+
+var fairVariant = 0
+var fairAlpha = 0.5
+
+// fairKey ranks a member for a shift under the fair strategy: keys are
+// compared in order, larger first, then lastCount (smaller first), then tie.
+type fairKey struct {
+	pos       int
+	keys      [4]int64
+	lastCount int // 0: never served
+	tie       uint64
+}
+
+// quantize turns a load into a whole number of millionths, so that equal
+// loads reached by different sums compare equal and the order is total.
+func quantize(x float64) int64 { return int64(math.Round(x * 1e6)) }
+
+// fairOrder ranks the members in free for shift sh, best first. Load is
+// kept per kind, and a member's debt of a kind is their expected load of it
+// (an equal share of every shift of that kind they could have taken) minus
+// what they carried. The rules, in order:
+//
+//  1. Holiday shifts go first to whoever is a whole holiday behind: they are
+//     rare, so nobody should get a second one while someone has none.
+//  2. Then to those in the lowest band of total load (within half a shift
+//     of the least loaded), so that nobody runs ahead in total.
+//  3. Weekend and holiday shifts then go by debt of their kind. Weekday
+//     shifts, the common kind, go to those furthest ahead on weekends, then
+//     on holidays: that leaves the members short of weekends free for the
+//     weekend, and lets weekdays even out the total.
+//  4. Then by debt of hours, then whoever served longest ago, then a
+//     seeded tie-break.
+//
+// elig are everyone who could have taken the shift (free, or resting): the
+// band of rule 2 is measured over them.
+func (p *Planner) fairOrder(st *State, l *layerInfo, sh *Shift, elig, free []int) []int {
+	least := math.Inf(1)
+	for _, pos := range elig {
+		least = min(least, surplus(st.Ledgers[p.members[l.members[pos]].cfg.ID]).Total())
+	}
+	keys := make([]fairKey, len(free))
+	for i, pos := range free {
+		m := &p.members[l.members[pos]]
+		led := st.Ledgers[m.cfg.ID]
+		over := surplus(led)
+		k := fairKey{pos: pos, tie: m.tie}
+		if led != nil {
+			k.lastCount = led.Last.Count
+		}
+		if sh.Kind == calendar.Holiday {
+			k.keys[0] = int64(math.Floor(-over.Holiday + 1e-9))
+		}
+		if over.Total() < least+0.5 {
+			k.keys[1] = 1
+		}
+		switch sh.Kind {
+		case calendar.Weekday:
+			k.keys[2] = quantize(over.Weekend)
+			k.keys[3] = quantize(over.Holiday)
+		default:
+			k.keys[2] = quantize(-over.Of(sh.Kind))
+			k.keys[3] = quantize(-over.Hours)
+		}
+		keys[i] = k
+	}
+	slices.SortFunc(keys, func(a, b fairKey) int {
+		for j := range a.keys {
+			if c := cmp.Compare(b.keys[j], a.keys[j]); c != 0 {
+				return c
+			}
+		}
+		if c := cmp.Compare(a.lastCount, b.lastCount); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.tie, b.tie)
+	})
+	out := make([]int, len(keys))
+	for i, k := range keys {
+		out[i] = k.pos
+	}
+	return out
+}
+
+// surplus is what a member carried beyond their expected load, per kind.
+func surplus(led *Ledger) Tally {
+	if led == nil {
+		return Tally{}
+	}
+	return Tally{
+		Weekday: led.Actual.Weekday - led.Expected.Weekday,
+		Weekend: led.Actual.Weekend - led.Expected.Weekend,
+		Holiday: led.Actual.Holiday - led.Expected.Holiday,
+		Hours:   led.Actual.Hours - led.Expected.Hours,
+	}
+}
+
+// queueOrder lists first the members skipped earlier (in the order they were
+// skipped), then the layer's members from the queue's position onwards.
+func (p *Planner) queueOrder(st *State, l *layerInfo, free []int) []int {
+	q := st.Queues[l.cfg.Name]
+	if q == nil {
+		q = &Queue{}
+	}
+	isFree := make([]bool, len(l.members))
+	for _, pos := range free {
+		isFree[pos] = true
+	}
+	out := make([]int, 0, len(free))
+	for _, id := range q.Skipped {
+		if pos := l.position(p, id); pos >= 0 && isFree[pos] {
+			out = append(out, pos)
+			isFree[pos] = false
+		}
+	}
+	n := len(l.members)
+	for i := range n {
+		if pos := (q.Next + i) % n; isFree[pos] {
+			out = append(out, pos)
+		}
+	}
+	return out
+}
+
+// position returns the position of member id in the layer, or -1.
+func (l *layerInfo) position(p *Planner, id string) int {
+	mi, ok := p.index[id]
+	if !ok {
+		return -1
+	}
+	return slices.Index(l.members, mi)
+}
+
+// advanceQueue moves a queue layer past the members chosen for sh. Members
+// the walk passed over because they could not serve are remembered as
+// skipped and come first next time.
+func (p *Planner) advanceQueue(st *State, l *layerInfo, sh *Shift, order, chosen []int) {
+	q := st.Queues[l.cfg.Name]
+	if q == nil {
+		q = &Queue{}
+		st.Queues[l.cfg.Name] = q
+	}
+	q.Skipped = slices.DeleteFunc(q.Skipped, func(id string) bool { return sh.Has(id) })
+	n := len(l.members)
+	last := -1
+	for i := range n {
+		if sh.Has(p.members[l.members[(q.Next+i)%n]].cfg.ID) {
+			last = i
+		}
+	}
+	if last < 0 {
+		return
+	}
+	for i := range last {
+		pos := (q.Next + i) % n
+		id := p.members[l.members[pos]].cfg.ID
+		member := (l.from[pos].IsZero() || !sh.Start.Before(l.from[pos])) && (l.until[pos].IsZero() || sh.Start.Before(l.until[pos]))
+		if member && !sh.Has(id) && !slices.Contains(q.Skipped, id) {
+			q.Skipped = append(q.Skipped, id)
+		}
+	}
+	q.Next = (q.Next + last + 1) % n
+}
+
+// lotteryOrder draws the members in free one after another, each with
+// probability proportional to its weight 2^(shifts since it last served),
+// among those not drawn yet. It runs the draw as an exponential race: each
+// member's arrival time is Exp(1)/weight and the order is by arrival, which
+// gives exactly that distribution, and the first of any subset (say, those
+// with a skill) is a weighted draw from that subset.
+func (p *Planner) lotteryOrder(st *State, l *layerInfo, sh *Shift, free []int, sample uint64) []int {
+	rng := rand.New(rand.NewPCG(uint64(p.rot.Seed), uint64(sh.Index)<<20^sample))
+	type entry struct {
+		pos int
+		key float64 // log of the arrival time
+	}
+	es := make([]entry, len(free))
+	for i, pos := range free {
+		id := p.members[l.members[pos]].cfg.ID
+		elapsed := st.Count + 1 // never served: as if just before the start
+		if led := st.Ledgers[id]; led != nil && led.Last.Count > 0 {
+			elapsed = st.Count - (led.Last.Count - 1)
+		}
+		es[i] = entry{pos: pos, key: math.Log(rng.ExpFloat64()) - float64(elapsed)*math.Ln2}
+	}
+	slices.SortStableFunc(es, func(a, b entry) int { return cmp.Compare(a.key, b.key) })
+	out := make([]int, len(es))
+	for i, e := range es {
+		out[i] = e.pos
+	}
+	return out
+}

@@ -1,0 +1,193 @@
+// Package report measures a plan: load per member, how evenly it is spread,
+// how much of it is covered, and which rules it breaks.
+package report
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/rota-scheduler/rota/internal/calendar"
+	"github.com/rota-scheduler/rota/internal/engine"
+)
+
+// Member is one member's load.
+type Member struct {
+	ID      string  `json:"id"`
+	Shifts  int     `json:"shifts"`
+	Hours   float64 `json:"hours"`
+	Weekday int     `json:"weekday"`
+	Weekend int     `json:"weekend"`
+	Holiday int     `json:"holiday"`
+}
+
+// Spread is max minus min over members, of shifts and of each kind.
+type Spread struct {
+	Shifts  int `json:"shifts"`
+	Weekday int `json:"weekday"`
+	Weekend int `json:"weekend"`
+	Holiday int `json:"holiday"`
+}
+
+// Report is the measure of a plan.
+type Report struct {
+	Members []Member `json:"members"`
+	Spread  Spread   `json:"spread"`
+	// Balance is Grafana OnCall's balance score: the mean over all pairs of
+	// members of min(hours)/max(hours), as a percentage.
+	Balance float64 `json:"balance"`
+	// Coverage is the percentage of seats filled.
+	Coverage float64 `json:"coverage"`
+	// NeedViolations counts needs short of their min or over their max, over all shifts.
+	NeedViolations int `json:"need_violations"`
+	// RestViolations counts shifts that start less than min_rest after the
+	// member's previous one ended, or (when min_rest is 24h or more) on the
+	// day after it started.
+	RestViolations int `json:"rest_violations"`
+}
+
+// Input is what a report is built from.
+type Input struct {
+	Shifts   []engine.Shift
+	Members  []string // who takes part; members with no shift count too
+	Size     func(layer string) int
+	MinRest  time.Duration
+	Location *time.Location // the rotation's zone, for "the next day"
+}
+
+// Build measures in.Shifts.
+func Build(in Input) Report {
+	r := Report{Members: make([]Member, len(in.Members))}
+	byID := make(map[string]*Member, len(in.Members))
+	for i, id := range in.Members {
+		r.Members[i].ID = id
+		byID[id] = &r.Members[i]
+	}
+	seats, filled := 0, 0
+	served := map[string][]*engine.Shift{}
+	for i := range in.Shifts {
+		sh := &in.Shifts[i]
+		size := 1
+		if in.Size != nil {
+			size = in.Size(sh.Layer)
+		}
+		seats += size
+		filled += min(size, len(sh.Assignees))
+		r.NeedViolations += sh.Violations
+		for _, id := range sh.Assignees {
+			served[id] = append(served[id], sh)
+			m := byID[id]
+			if m == nil {
+				// A member outside the list (a cover) still shows up.
+				r.Members = append(r.Members, Member{ID: id})
+				m = &r.Members[len(r.Members)-1]
+				byID = reindex(r.Members)
+			}
+			m.Shifts++
+			m.Hours += sh.Hours()
+			switch sh.Kind {
+			case calendar.Weekend:
+				m.Weekend++
+			case calendar.Holiday:
+				m.Holiday++
+			default:
+				m.Weekday++
+			}
+		}
+	}
+	if seats > 0 {
+		r.Coverage = round1(100 * float64(filled) / float64(seats))
+	} else {
+		r.Coverage = 100
+	}
+	r.Spread = spread(r.Members)
+	r.Balance = balance(r.Members)
+	for _, m := range in.Members {
+		r.RestViolations += restViolations(served[m], in.MinRest, in.Location)
+	}
+	return r
+}
+
+func reindex(ms []Member) map[string]*Member {
+	out := make(map[string]*Member, len(ms))
+	for i := range ms {
+		out[ms[i].ID] = &ms[i]
+	}
+	return out
+}
+
+func spread(ms []Member) Spread {
+	if len(ms) == 0 {
+		return Spread{}
+	}
+	width := func(f func(Member) int) int {
+		lo, hi := f(ms[0]), f(ms[0])
+		for _, m := range ms[1:] {
+			lo, hi = min(lo, f(m)), max(hi, f(m))
+		}
+		return hi - lo
+	}
+	return Spread{
+		Shifts:  width(func(m Member) int { return m.Shifts }),
+		Weekday: width(func(m Member) int { return m.Weekday }),
+		Weekend: width(func(m Member) int { return m.Weekend }),
+		Holiday: width(func(m Member) int { return m.Holiday }),
+	}
+}
+
+// balance is the mean over all pairs of min(hours)/max(hours), in percent;
+// a pair with no hours at all counts as balanced.
+func balance(ms []Member) float64 {
+	if len(ms) < 2 {
+		return 100
+	}
+	sum, pairs := 0.0, 0
+	for i := range ms {
+		for j := i + 1; j < len(ms); j++ {
+			a, b := ms[i].Hours, ms[j].Hours
+			if hi := math.Max(a, b); hi > 0 {
+				sum += math.Min(a, b) / hi
+			} else {
+				sum++
+			}
+			pairs++
+		}
+	}
+	return round1(100 * sum / float64(pairs))
+}
+
+func restViolations(shifts []*engine.Shift, minRest time.Duration, loc *time.Location) int {
+	slices.SortFunc(shifts, func(a, b *engine.Shift) int { return a.Start.Compare(b.Start) })
+	n := 0
+	for i := 1; i < len(shifts); i++ {
+		prev, cur := shifts[i-1], shifts[i]
+		if cur.Split && prev.End.Equal(cur.Start) {
+			continue // the rest of a shift they were already on
+		}
+		short := cur.Start.Sub(prev.End) < minRest
+		nextDay := minRest >= 24*time.Hour && loc != nil &&
+			calendar.DateOf(prev.Start, loc).AddDays(1) == calendar.DateOf(cur.Start, loc)
+		if short || nextDay {
+			n++
+		}
+	}
+	return n
+}
+
+func round1(x float64) float64 { return math.Round(x*10) / 10 }
+
+// Of measures shifts planned by p.
+func Of(p *engine.Planner, shifts []engine.Shift) Report {
+	rot := p.Rotation()
+	size := map[string]int{}
+	for _, l := range rot.Layers {
+		size[l.Name] = l.Size
+	}
+	return Build(Input{
+		Shifts:   shifts,
+		Members:  rot.MemberIDs(),
+		Size:     func(layer string) int { return size[layer] },
+		MinRest:  rot.MinRest,
+		Location: p.Calendar().Location,
+	})
+}
