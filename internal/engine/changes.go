@@ -185,8 +185,8 @@ func (p *Planner) refill(w *State, i int, member string, c *Change) {
 			free = append(free, pos)
 		}
 	}
-	order := p.order(w, l, sh, elig, free, 0)
-	chosen, _, _ := p.solve(l, 1, others, order, elig)
+	rank := p.order(p.newWork(w), l, sh, elig, free, 0)
+	chosen, _, _ := p.solve(l, 1, others, rank, free, elig)
 	by := ""
 	if len(chosen) == 1 {
 		by = p.members[l.members[chosen[0]]].cfg.ID

@@ -155,6 +155,7 @@ func (p *Planner) PlanShifts(st *State, n int) []Shift {
 }
 
 func (p *Planner) plan(st *State, more func(start time.Time, planned int) bool, sample uint64) []Shift {
+	w := p.newWork(st)
 	first := len(st.Shifts)
 	gap := 0
 	for gap < maxGap {
@@ -172,7 +173,7 @@ func (p *Planner) plan(st *State, more func(start time.Time, planned int) bool, 
 			continue
 		}
 		gap = 0
-		p.planSlot(st, slot, sample)
+		p.planSlot(w, slot, sample)
 	}
 	return st.Shifts[first:]
 }
@@ -221,8 +222,31 @@ func (p *Planner) rested(led *Ledger, l *layerInfo, seq int, start time.Time) bo
 	return true
 }
 
-// planSlot chooses who serves slot, records it in st and returns it.
-func (p *Planner) planSlot(st *State, slot calendar.Slot, sample uint64) {
+// work is what one planning call keeps at hand: the state, each member's
+// ledger (looked up once per call, not once per slot) and buffers reused
+// from slot to slot.
+type work struct {
+	st         *State
+	leds       []*Ledger // by member index; nil until first asked for
+	elig, free []int
+	keys       []fairKey
+}
+
+func (p *Planner) newWork(st *State) *work {
+	return &work{st: st, leds: make([]*Ledger, len(p.members))}
+}
+
+// ledger returns the ledger of member mi, creating it.
+func (w *work) ledger(p *Planner, mi int) *Ledger {
+	if w.leds[mi] == nil {
+		w.leds[mi] = w.st.ledger(p.members[mi].cfg.ID)
+	}
+	return w.leds[mi]
+}
+
+// planSlot chooses who serves slot and records it in the state.
+func (p *Planner) planSlot(w *work, slot calendar.Slot, sample uint64) {
+	st := w.st
 	l := &p.layers[p.byName[slot.Layer]]
 	seq := st.Seq[slot.Layer]
 	sh := Shift{
@@ -232,16 +256,18 @@ func (p *Planner) planSlot(st *State, slot calendar.Slot, sample uint64) {
 	}
 
 	// Everyone who could have taken the slot gets an equal share of it.
-	elig := make([]int, 0, len(l.members))
+	elig := w.elig[:0]
 	for pos := range l.members {
 		if p.eligible(st, l, pos, slot.Start, slot.End) {
 			elig = append(elig, pos)
 		}
 	}
+	w.elig = elig
 	if len(elig) > 0 {
 		share := float64(l.cfg.Size) / float64(len(elig))
+		hours := share * sh.Hours()
 		for _, pos := range elig {
-			st.ledger(p.members[l.members[pos]].cfg.ID).Expected.add(slot.Kind, share, share*sh.Hours())
+			w.ledger(p, l.members[pos]).Expected.add(slot.Kind, share, hours)
 		}
 	}
 
@@ -251,20 +277,21 @@ func (p *Planner) planSlot(st *State, slot calendar.Slot, sample uint64) {
 		delete(st.Overrides, slot.ID)
 		p.check(l, &sh)
 	} else {
-		free := elig[:0:0]
+		free := w.free[:0]
 		for _, pos := range elig {
-			if p.rested(st.Ledgers[p.members[l.members[pos]].cfg.ID], l, seq, slot.Start) {
+			if p.rested(w.ledger(p, l.members[pos]), l, seq, slot.Start) {
 				free = append(free, pos)
 			}
 		}
-		order := p.order(st, l, &sh, elig, free, sample)
-		chosen, problems, violations := p.solve(l, l.cfg.Size, nil, order, elig)
+		w.free = free
+		rank := p.order(w, l, &sh, elig, free, sample)
+		chosen, problems, violations := p.solve(l, l.cfg.Size, nil, rank, free, elig)
 		for _, pos := range chosen {
 			sh.Assignees = append(sh.Assignees, p.members[l.members[pos]].cfg.ID)
 		}
 		sh.Problems, sh.Violations = problems, violations
 		if l.cfg.Strategy == config.Queue {
-			p.advanceQueue(st, l, &sh, order, chosen)
+			p.advanceQueue(st, l, &sh)
 		}
 	}
 	st.Shifts = append(st.Shifts, sh)

@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -140,5 +139,4 @@ func TestSETTwoYearsMeetsEveryNeed(t *testing.T) {
 			t.Errorf("team %s spread %d", team, hi-lo)
 		}
 	}
-	_ = strings.Join
 }

@@ -10,46 +10,53 @@ import (
 // the solver settles for its best partial set and says what is missing.
 const searchLimit = 20000
 
-// solver looks for `seats` members from order (layer positions, best first)
-// who, with the fixed ones, meet every need's min and break no max. Among
-// the sets that do, it prefers the scarcest need's best candidates, then the
-// best of the rest: the members earlier in order.
+// solver looks for `seats` members of layer l who, with the fixed ones,
+// meet every need's min and break no max. Among the sets that do, it
+// prefers the scarcest need's best candidates, then the best of the rest.
+// Candidates are layer positions, ranked by the strategy.
 type solver struct {
 	l      *layerInfo
-	order  []int
+	rank   *ranking
+	byNeed []*ranking // per need: the candidates who qualify, built when first asked
 	seats  int
 	have   []int  // per need: qualified members in the set so far
-	left   []int  // per need: qualified candidates in order not picked
-	picked []bool // by index in order
-	set    []int  // indexes in order, in the order they were picked
+	left   []int  // per need: qualified candidates not picked
+	picked []bool // by layer position
+	set    []int  // positions, in the order they were picked
 	nodes  int
 }
 
-func (s *solver) qual(n, i int) bool { return s.l.qual[n][s.order[i]] }
-
-// fits reports whether candidate i can join without breaking a max.
-func (s *solver) fits(i int) bool {
+// fits reports whether the member at pos can join without breaking a max.
+func (s *solver) fits(pos int) bool {
 	for n, need := range s.l.needs {
-		if need.max >= 0 && s.qual(n, i) && s.have[n] >= need.max {
+		if need.max >= 0 && s.l.qual[n][pos] && s.have[n] >= need.max {
 			return false
 		}
 	}
 	return true
 }
 
-func (s *solver) pick(i int, sign int) {
-	s.picked[i] = sign > 0
+func (s *solver) pick(pos int, sign int) {
+	s.picked[pos] = sign > 0
 	if sign > 0 {
-		s.set = append(s.set, i)
+		s.set = append(s.set, pos)
 	} else {
 		s.set = s.set[:len(s.set)-1]
 	}
 	for n := range s.l.needs {
-		if s.qual(n, i) {
+		if s.l.qual[n][pos] {
 			s.have[n] += sign
 			s.left[n] -= sign
 		}
 	}
+}
+
+// need returns the ranking of the candidates who qualify for need n.
+func (s *solver) need(n int) *ranking {
+	if s.byNeed[n] == nil {
+		s.byNeed[n] = s.rank.sub(func(pos int) bool { return s.l.qual[n][pos] })
+	}
+	return s.byNeed[n]
 }
 
 // scarcest returns the unmet need with the least room to spare, or -1.
@@ -68,7 +75,7 @@ func (s *solver) scarcest() int {
 }
 
 // search fills the remaining seats; fillFrom keeps the free seats' picks in
-// order, so each set is tried once.
+// rank order, so each set is tried once.
 func (s *solver) search(fillFrom int) bool {
 	s.nodes++
 	if s.nodes > searchLimit {
@@ -84,47 +91,50 @@ func (s *solver) search(fillFrom int) bool {
 		return true
 	}
 	if n := s.scarcest(); n >= 0 {
-		for i := range s.order {
-			if s.picked[i] || !s.qual(n, i) || !s.fits(i) {
+		r := s.need(n)
+		for i := range r.n {
+			pos := r.at(i)
+			if s.picked[pos] || !s.fits(pos) {
 				continue
 			}
-			s.pick(i, 1)
+			s.pick(pos, 1)
 			if s.search(fillFrom) {
 				return true
 			}
-			s.pick(i, -1)
+			s.pick(pos, -1)
 		}
 		return false
 	}
-	for i := fillFrom; i < len(s.order); i++ {
-		if s.picked[i] || !s.fits(i) {
+	for i := fillFrom; i < s.rank.n; i++ {
+		pos := s.rank.at(i)
+		if s.picked[pos] || !s.fits(pos) {
 			continue
 		}
-		s.pick(i, 1)
+		s.pick(pos, 1)
 		if s.search(i + 1) {
 			return true
 		}
-		s.pick(i, -1)
+		s.pick(pos, -1)
 	}
 	return false
 }
 
-// solve picks up to seats members from order for a shift of layer l that
-// already has the fixed assignees (member ids). It returns their positions,
-// and the problems of the shift in plain words when no set meets every need.
-// elig are the positions of everyone who could have taken the slot, used to
-// explain why a need is unmet.
-func (p *Planner) solve(l *layerInfo, seats int, fixed []string, order, elig []int) ([]int, []string, int) {
-	s := &solver{l: l, order: order, seats: min(seats, len(order)),
-		have: make([]int, len(l.needs)), left: make([]int, len(l.needs)), picked: make([]bool, len(order))}
+// solve picks up to seats members from rank (the positions in free, best
+// first) for a shift of layer l that already has the fixed assignees
+// (member ids). It returns their positions, and the problems of the shift
+// in plain words when no set meets every need. elig are the positions of
+// everyone who could have taken the slot, used to explain why a need is unmet.
+func (p *Planner) solve(l *layerInfo, seats int, fixed []string, rank *ranking, free, elig []int) ([]int, []string, int) {
+	s := &solver{l: l, rank: rank, seats: min(seats, rank.n), byNeed: make([]*ranking, len(l.needs)),
+		have: make([]int, len(l.needs)), left: make([]int, len(l.needs)), picked: make([]bool, len(l.members))}
 	for n := range l.needs {
 		for _, id := range fixed {
 			if l.needs[n].cfg.Qualifies(p.members[p.index[id]].cfg) {
 				s.have[n]++
 			}
 		}
-		for i := range order {
-			if s.qual(n, i) {
+		for _, pos := range free {
+			if l.qual[n][pos] {
 				s.left[n]++
 			}
 		}
@@ -132,12 +142,8 @@ func (p *Planner) solve(l *layerInfo, seats int, fixed []string, order, elig []i
 	if !s.search(0) {
 		s.greedy()
 	}
-	chosen := make([]int, len(s.set))
-	for i, idx := range s.set {
-		chosen[i] = order[idx]
-	}
-	problems, violations := p.problems(l, seats-len(chosen), s.have, order, elig)
-	return chosen, problems, violations
+	problems, violations := p.problems(l, seats-len(s.set), s.have, free, elig)
+	return s.set, problems, violations
 }
 
 // greedy builds the best partial set when no set meets every need: the
@@ -161,32 +167,29 @@ func (s *solver) greedy() {
 		if n < 0 {
 			break
 		}
-		i := -1
-		for j := range s.order {
-			if !s.picked[j] && s.qual(n, j) && s.fits(j) {
-				i = j
+		found := false
+		r := s.need(n)
+		for i := range r.n {
+			if pos := r.at(i); !s.picked[pos] && s.fits(pos) {
+				s.pick(pos, 1)
+				found = true
 				break
 			}
 		}
-		if i < 0 {
+		if !found {
 			skip[n] = true
-			continue
 		}
-		s.pick(i, 1)
 	}
-	for i := range s.order {
-		if len(s.set) >= s.seats {
-			break
-		}
-		if !s.picked[i] && s.fits(i) {
-			s.pick(i, 1)
+	for i := 0; i < s.rank.n && len(s.set) < s.seats; i++ {
+		if pos := s.rank.at(i); !s.picked[pos] && s.fits(pos) {
+			s.pick(pos, 1)
 		}
 	}
 }
 
 // problems describes, in plain words, what a shift of layer l lacks: seats
 // nobody could fill, and needs short of their min or over their max.
-func (p *Planner) problems(l *layerInfo, empty int, have []int, order, elig []int) ([]string, int) {
+func (p *Planner) problems(l *layerInfo, empty int, have []int, free, elig []int) ([]string, int) {
 	out, violations := []string{}, 0
 	for n, need := range l.needs {
 		label := need.label()
@@ -195,7 +198,7 @@ func (p *Planner) problems(l *layerInfo, empty int, have []int, order, elig []in
 			switch {
 			case !slices.ContainsFunc(l.members, func(mi int) bool { return need.cfg.Qualifies(p.members[mi].cfg) }):
 				why = "nobody in the rotation has it"
-			case slices.ContainsFunc(order, func(pos int) bool { return l.qual[n][pos] }):
+			case slices.ContainsFunc(free, func(pos int) bool { return l.qual[n][pos] }):
 				why = "the qualified members available would break another need"
 			case slices.ContainsFunc(elig, func(pos int) bool { return l.qual[n][pos] }):
 				why = "the qualified members are resting or in grace"

@@ -13,14 +13,14 @@ import (
 // order returns the layer positions in free, best first, as the layer's
 // strategy ranks them for sh. elig are the positions that could take the
 // slot at all (free, plus those resting or in grace).
-func (p *Planner) order(st *State, l *layerInfo, sh *Shift, elig, free []int, sample uint64) []int {
+func (p *Planner) order(w *work, l *layerInfo, sh *Shift, elig, free []int, sample uint64) *ranking {
 	switch l.cfg.Strategy {
 	case config.Queue:
-		return p.queueOrder(st, l, free)
+		return sortedRanking(p.queueOrder(w.st, l, free))
 	case config.Lottery:
-		return p.lotteryOrder(st, l, sh, free, sample)
+		return sortedRanking(p.lotteryOrder(w.st, l, sh, free, sample))
 	default:
-		return p.fairOrder(st, l, sh, elig, free)
+		return p.fairOrder(w, l, sh, elig, free)
 	}
 }
 
@@ -58,15 +58,18 @@ func quantize(x float64) int64 { return int64(math.Round(x * 1e6)) }
 //
 // elig are everyone who could have taken the shift (free, or resting): the
 // band of rule 2 is measured over them.
-func (p *Planner) fairOrder(st *State, l *layerInfo, sh *Shift, elig, free []int) []int {
+func (p *Planner) fairOrder(w *work, l *layerInfo, sh *Shift, elig, free []int) *ranking {
 	least := math.Inf(1)
 	for _, pos := range elig {
-		least = min(least, surplus(st.Ledgers[p.members[l.members[pos]].cfg.ID]).Total())
+		least = min(least, surplus(w.ledger(p, l.members[pos])).Total())
 	}
-	keys := make([]fairKey, len(free))
+	if cap(w.keys) < len(free) {
+		w.keys = make([]fairKey, len(free))
+	}
+	keys := w.keys[:len(free)]
 	for i, pos := range free {
 		m := &p.members[l.members[pos]]
-		led := st.Ledgers[m.cfg.ID]
+		led := w.ledger(p, l.members[pos])
 		over := surplus(led)
 		k := fairKey{pos: pos, tie: m.tie}
 		if led != nil {
@@ -88,22 +91,20 @@ func (p *Planner) fairOrder(st *State, l *layerInfo, sh *Shift, elig, free []int
 		}
 		keys[i] = k
 	}
-	slices.SortFunc(keys, func(a, b fairKey) int {
-		for j := range a.keys {
-			if c := cmp.Compare(b.keys[j], a.keys[j]); c != 0 {
-				return c
-			}
+	return heapRanking(keys, fairBefore)
+}
+
+// fairBefore reports whether a ranks before b.
+func fairBefore(a, b *fairKey) bool {
+	for j := range a.keys {
+		if a.keys[j] != b.keys[j] {
+			return a.keys[j] > b.keys[j]
 		}
-		if c := cmp.Compare(a.lastCount, b.lastCount); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.tie, b.tie)
-	})
-	out := make([]int, len(keys))
-	for i, k := range keys {
-		out[i] = k.pos
 	}
-	return out
+	if a.lastCount != b.lastCount {
+		return a.lastCount < b.lastCount
+	}
+	return a.tie < b.tie
 }
 
 // surplus is what a member carried beyond their expected load, per kind.
@@ -158,7 +159,7 @@ func (l *layerInfo) position(p *Planner, id string) int {
 // advanceQueue moves a queue layer past the members chosen for sh. Members
 // the walk passed over because they could not serve are remembered as
 // skipped and come first next time.
-func (p *Planner) advanceQueue(st *State, l *layerInfo, sh *Shift, order, chosen []int) {
+func (p *Planner) advanceQueue(st *State, l *layerInfo, sh *Shift) {
 	q := st.Queues[l.cfg.Name]
 	if q == nil {
 		q = &Queue{}
