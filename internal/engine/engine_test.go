@@ -315,7 +315,6 @@ func TestChangesAreChecked(t *testing.T) {
 	}
 }
 
-
 func TestSwapThatBreaksANeedIsRejected(t *testing.T) {
 	p, st := planned(t, "solar-lottery-demo.yaml", "set", 12)
 	cfg := scenario(t, "solar-lottery-demo.yaml")
