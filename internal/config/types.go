@@ -1,0 +1,129 @@
+// Package config loads rota's configuration files (version 1, see
+// docs/config.md) into validated values. Every error names the file, the
+// line and the field; all errors of a file are reported together.
+package config
+
+import (
+	"time"
+
+	"github.com/rota-scheduler/rota/internal/calendar"
+)
+
+// Level is a skill level from 1 (beginner) to 4 (expert).
+type Level int
+
+const (
+	Beginner     Level = 1
+	Intermediate Level = 2
+	Advanced     Level = 3
+	Expert       Level = 4
+)
+
+// Strategy names how a layer picks who serves.
+type Strategy string
+
+const (
+	Fair    Strategy = "fair"
+	Queue   Strategy = "queue"
+	Lottery Strategy = "lottery"
+)
+
+// Config is one or more files loaded together.
+type Config struct {
+	Members   []Member   // in file order
+	Rotations []Rotation // in file order
+}
+
+// Member is a person who can take shifts.
+type Member struct {
+	ID          string           `json:"id"`
+	Name        string           `json:"name"` // defaults to ID
+	Email       string           `json:"email,omitempty"`
+	Slack       string           `json:"slack,omitempty"`
+	Opsgenie    string           `json:"opsgenie,omitempty"`
+	Timezone    string           `json:"timezone,omitempty"` // IANA zone for showing times; may be empty
+	Skills      map[string]Level `json:"skills,omitempty"`
+	Unavailable []Window         `json:"unavailable,omitempty"`
+}
+
+// Moment is a bound of a window: either a civil date (a whole day in the
+// rotation's zone) or an absolute instant.
+type Moment struct {
+	Date *calendar.Date `json:"date,omitempty"`
+	At   time.Time      `json:"at,omitempty"`
+}
+
+// Window is a span when a member cannot serve. A date as From means the
+// start of that day; a date as To means the end of that day (inclusive).
+// An instant as To is exclusive.
+type Window struct {
+	From   Moment `json:"from"`
+	To     Moment `json:"to"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Need asks for at least Min and at most Max members with Skill at Level or
+// above on every shift. Max 0 with HasMax false means no limit.
+type Need struct {
+	Skill  string `json:"skill"`
+	Level  Level  `json:"level"`
+	Min    int    `json:"min"`
+	Max    int    `json:"max,omitempty"`
+	HasMax bool   `json:"has_max,omitempty"`
+}
+
+// Membership is a member's place in a layer, optionally bounded in time
+// (a member who joins or leaves the rotation). From is inclusive, Until
+// exclusive; nil means unbounded.
+type Membership struct {
+	ID    string  `json:"id"`
+	From  *Moment `json:"from,omitempty"`
+	Until *Moment `json:"until,omitempty"`
+}
+
+// Layer is a part of a rotation with its own days, order and strategy. A
+// rotation without layers has exactly one, named "main", built from its
+// rotation-level fields. Every field is resolved (inherited values filled in).
+type Layer struct {
+	Name     string         `json:"name"`
+	Days     []time.Weekday `json:"days,omitempty"` // empty: every day
+	Members  []Membership   `json:"members"`
+	Strategy Strategy       `json:"strategy"`
+	Size     int            `json:"size"`
+	Needs    []Need         `json:"needs,omitempty"`
+	Grace    int            `json:"grace,omitempty"`
+}
+
+// Slack says where a rotation shows up in Slack.
+type Slack struct {
+	Channel   string `json:"channel,omitempty"`
+	Usergroup string `json:"usergroup,omitempty"`
+	Topic     bool   `json:"topic,omitempty"`
+}
+
+// Opsgenie names the schedule whose overrides follow a rotation.
+type Opsgenie struct {
+	Schedule string `json:"schedule,omitempty"`
+}
+
+// Rotation is a duty handed from member to member on a calendar, with all
+// defaults applied and the file-level weekend and holidays resolved into it.
+type Rotation struct {
+	ID           string             `json:"id"`
+	Name         string             `json:"name"` // defaults to ID
+	Timezone     string             `json:"timezone"`
+	Start        calendar.DateTime  `json:"start"`
+	End          *calendar.DateTime `json:"end,omitempty"`
+	Shift        calendar.Period    `json:"shift"`
+	Layers       []Layer            `json:"layers"`
+	Seed         int64              `json:"seed"`
+	MinRest      time.Duration      `json:"min_rest,omitempty"`
+	PlanAhead    time.Duration      `json:"plan_ahead"`    // default 14 days
+	NotifyBefore time.Duration      `json:"notify_before"` // default 3 days
+	Duties       string             `json:"duties,omitempty"`
+	Slack        *Slack             `json:"slack,omitempty"`
+	Opsgenie     *Opsgenie          `json:"opsgenie,omitempty"`
+	Admins       []string           `json:"admins,omitempty"`
+	Weekend      []time.Weekday     `json:"weekend"`  // default sat, sun
+	Holidays     []calendar.Date    `json:"holidays"` // sorted, unique
+}
