@@ -1,0 +1,67 @@
+package report
+
+import (
+	"testing"
+	"time"
+
+	"github.com/rota-scheduler/rota/internal/calendar"
+	"github.com/rota-scheduler/rota/internal/engine"
+)
+
+func shift(day int, kind calendar.Kind, hours int, who ...string) engine.Shift {
+	start := time.Date(2027, 3, day, 9, 0, 0, 0, time.UTC)
+	return engine.Shift{ID: start.Format(time.RFC3339), Layer: "main", Kind: kind, Start: start,
+		End: start.Add(time.Duration(hours) * time.Hour), Assignees: who}
+}
+
+func TestBuild(t *testing.T) {
+	shifts := []engine.Shift{
+		shift(1, calendar.Weekday, 24, "a"),
+		shift(2, calendar.Weekday, 24, "b"), // b again the next day: a rest violation
+		shift(3, calendar.Weekday, 24, "b"),
+		shift(6, calendar.Weekend, 24, "a"),
+		shift(8, calendar.Holiday, 24), // nobody: a seat not filled
+	}
+	shifts[4].Violations = 1
+	r := Build(Input{Shifts: shifts, Members: []string{"a", "b", "c"}, MinRest: 24 * time.Hour, Location: time.UTC})
+	want := []Member{
+		{ID: "a", Shifts: 2, Hours: 48, Weekday: 1, Weekend: 1},
+		{ID: "b", Shifts: 2, Hours: 48, Weekday: 2},
+		{ID: "c"},
+	}
+	for i, m := range want {
+		if r.Members[i] != m {
+			t.Errorf("member %d: %+v, want %+v", i, r.Members[i], m)
+		}
+	}
+	if r.Spread != (Spread{Shifts: 2, Weekday: 2, Weekend: 1, Holiday: 0}) {
+		t.Errorf("spread %+v", r.Spread)
+	}
+	// Pairs: (a,b) 48/48 = 1, (a,c) 0, (b,c) 0: mean 1/3.
+	if r.Balance != 33.3 {
+		t.Errorf("balance %v, want 33.3", r.Balance)
+	}
+	if r.Coverage != 80 {
+		t.Errorf("coverage %v, want 80", r.Coverage)
+	}
+	if r.NeedViolations != 1 || r.RestViolations != 1 {
+		t.Errorf("violations: need %d rest %d", r.NeedViolations, r.RestViolations)
+	}
+}
+
+func TestRestViolationsShortGap(t *testing.T) {
+	// 12h shifts with 12h min_rest: a member on 09:00-21:00 and again at
+	// 09:00 the next day has rested 12h (fine); at 21:00 the same day, not.
+	a := engine.Shift{Start: time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC), End: time.Date(2027, 3, 1, 21, 0, 0, 0, time.UTC), Assignees: []string{"a"}}
+	b := a
+	b.Start, b.End = a.End, a.End.Add(12*time.Hour)
+	c := a
+	c.Start, c.End = a.Start.Add(48*time.Hour), a.End.Add(48*time.Hour)
+	r := Build(Input{Shifts: []engine.Shift{a, b, c}, Members: []string{"a"}, MinRest: 12 * time.Hour, Location: time.UTC})
+	if r.RestViolations != 1 {
+		t.Errorf("rest violations %d, want 1", r.RestViolations)
+	}
+	if r.Balance != 100 || r.Coverage != 100 {
+		t.Errorf("one member: balance %v, coverage %v", r.Balance, r.Coverage)
+	}
+}
