@@ -47,8 +47,9 @@ func quantize(x float64) int64 { return int64(math.Round(x * 1e6)) }
 //
 //  1. Holiday shifts go first to whoever is a whole holiday behind: they are
 //     rare, so nobody should get a second one while someone has none.
-//  2. Then to those in the lowest band of total load (within half a shift
-//     of the least loaded), so that nobody runs ahead in total.
+//  2. Then by band of total load: those within half a shift of the least
+//     loaded first, then those within a shift and a half, and so on, so
+//     that nobody runs ahead in total.
 //  3. Weekend and holiday shifts then go by debt of their kind. Weekday
 //     shifts, the common kind, go to those furthest ahead on weekends, then
 //     on holidays: that leaves the members short of weekends free for the
@@ -78,9 +79,7 @@ func (p *Planner) fairOrder(w *work, l *layerInfo, sh *Shift, elig, free []int) 
 		if sh.Kind == calendar.Holiday {
 			k.keys[0] = int64(math.Floor(-over.Holiday + 1e-9))
 		}
-		if over.Total() < least+0.5 {
-			k.keys[1] = 1
-		}
+		k.keys[1] = -int64(math.Floor(over.Total() - least + 0.5))
 		switch sh.Kind {
 		case calendar.Weekday:
 			k.keys[2] = quantize(over.Weekend)
