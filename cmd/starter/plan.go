@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -117,18 +118,48 @@ func viewerZone(o *offline, tz string) (*time.Location, error) {
 	return loc, nil
 }
 
+// offlineFlags are the flags of the commands that plan from config files.
+type offlineFlags struct {
+	files              files
+	rotation, from, tz string
+}
+
+func (f *offlineFlags) register(fs *flag.FlagSet) {
+	fs.Var(&f.files, "f", "config file (repeatable)")
+	fs.StringVar(&f.rotation, "rotation", "", "rotation id (optional when the files have one rotation)")
+	fs.StringVar(&f.from, "from", "", "begin with the shift running at this date or date-time (default: the rotation's start)")
+	fs.StringVar(&f.tz, "tz", "", "show times in this IANA zone (default: the rotation's)")
+}
+
+// load loads the rotation and returns it with the viewer's zone and the
+// instant planning begins at.
+func (f *offlineFlags) load(strategy string) (*offline, *time.Location, time.Time, error) {
+	o, err := loadOffline(f.files, f.rotation, strategy)
+	if err != nil {
+		return nil, nil, time.Time{}, err
+	}
+	loc, err := viewerZone(o, f.tz)
+	if err != nil {
+		return nil, nil, time.Time{}, err
+	}
+	start := o.rot.Start.In(o.loc)
+	if f.from != "" {
+		if start, err = o.instant(f.from); err != nil {
+			return nil, nil, time.Time{}, err
+		}
+	}
+	return o, loc, start, nil
+}
+
 func runPlan(args []string, stdout io.Writer) error {
 	fs := newFlags("plan")
-	var fl files
-	fs.Var(&fl, "f", "config file (repeatable)")
-	rotation := fs.String("rotation", "", "rotation id (optional when the files have one rotation)")
-	from := fs.String("from", "", "first shift: the one running at this date or date-time (default: the rotation's start)")
+	var of offlineFlags
+	of.register(fs)
 	to := fs.String("to", "", "plan shifts starting before this date or date-time")
 	weeks := fs.Int("weeks", 0, "plan this many weeks")
 	shifts := fs.Int("shifts", 0, "plan this many shifts")
 	strategy := fs.String("strategy", "", "override every layer's strategy: fair, queue or lottery")
 	format := fs.String("format", "table", "output: table, json, csv or grid")
-	tz := fs.String("tz", "", "show times in this IANA zone (default: the rotation's)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -147,19 +178,9 @@ func runPlan(args []string, stdout io.Writer) error {
 	if *weeks < 0 || *shifts < 0 {
 		return usagef("--weeks and --shifts must be positive")
 	}
-	o, err := loadOffline(fl, *rotation, *strategy)
+	o, loc, start, err := of.load(*strategy)
 	if err != nil {
 		return err
-	}
-	loc, err := viewerZone(o, *tz)
-	if err != nil {
-		return err
-	}
-	start := o.rot.Start.In(o.loc)
-	if *from != "" {
-		if start, err = o.instant(*from); err != nil {
-			return err
-		}
 	}
 	st := o.planner.NewState(start)
 	var planned []engine.Shift
@@ -192,14 +213,11 @@ func runPlan(args []string, stdout io.Writer) error {
 
 func runForecast(args []string, stdout io.Writer) error {
 	fs := newFlags("forecast")
-	var fl files
-	fs.Var(&fl, "f", "config file (repeatable)")
-	rotation := fs.String("rotation", "", "rotation id (optional when the files have one rotation)")
-	from := fs.String("from", "", "forecast from the shift running at this date or date-time (default: the rotation's start)")
+	var of offlineFlags
+	of.register(fs)
 	shifts := fs.Int("shifts", 10, "how many shifts")
 	samples := fs.Int("samples", 1000, "Monte Carlo samples (lottery)")
 	format := fs.String("format", "table", "output: table or json")
-	tz := fs.String("tz", "", "show times in this IANA zone (default: the rotation's)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -209,19 +227,9 @@ func runForecast(args []string, stdout io.Writer) error {
 	if *format != "table" && *format != "json" {
 		return usagef("unknown format %q: want table or json", *format)
 	}
-	o, err := loadOffline(fl, *rotation, "")
+	o, loc, start, err := of.load("")
 	if err != nil {
 		return err
-	}
-	loc, err := viewerZone(o, *tz)
-	if err != nil {
-		return err
-	}
-	start := o.rot.Start.In(o.loc)
-	if *from != "" {
-		if start, err = o.instant(*from); err != nil {
-			return err
-		}
 	}
 	f := o.planner.Forecast(o.planner.NewState(start), *shifts, *samples)
 	if *format == "json" {

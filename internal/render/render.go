@@ -156,7 +156,11 @@ func writeGrid(w io.Writer, p Plan, loc *time.Location) error {
 	}
 	first := calendar.DateOf(spans[0].start, loc)
 	first = first.AddDays(-((int(first.Weekday()) + 6) % 7)) // back to Monday
-	last := calendar.DateOf(spans[len(spans)-1].end.Add(-time.Nanosecond), loc)
+	end := spans[len(spans)-1].end
+	last := calendar.DateOf(end.Add(-time.Nanosecond), loc)
+	if !(calendar.DateTime{Date: last, Hour: 12}).In(loc).Before(end) {
+		last = last.AddDays(-1) // the last shift ends before noon that day
+	}
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s: who is on shift at noon (%s)\n", p.Rotation, loc)

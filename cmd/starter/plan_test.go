@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func scenarioPath(t *testing.T, name string) string {
+	t.Helper()
+	p := filepath.Join("..", "..", "..", "shared", "scenarios", name)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("scenario %s not found", name)
+	}
+	return p
+}
+
+func rota(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestPlanJSON(t *testing.T) {
+	f := scenarioPath(t, "sre-24h.yaml")
+	code, out, stderr := rota("plan", "-f", f, "--rotation", "sre", "--weeks", "52", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var doc struct {
+		Rotation, Timezone, Strategy string
+		Shifts                       []struct {
+			ID, Layer, Kind, Start, End string
+			Assignees, Problems         []string
+		}
+		Report struct {
+			Members []struct {
+				ID                        string
+				Shifts                    int
+				Hours                     float64
+				Weekday, Weekend, Holiday int
+			}
+			Spread            struct{ Shifts, Weekday, Weekend, Holiday int }
+			Balance, Coverage float64
+			NeedViolations    int `json:"need_violations"`
+			RestViolations    int `json:"rest_violations"`
+		}
+	}
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("%v\n%s", err, out[:200])
+	}
+	if doc.Rotation != "sre" || doc.Timezone != "Europe/London" || doc.Strategy != "fair" || len(doc.Shifts) != 364 {
+		t.Errorf("header %s %s %s, %d shifts", doc.Rotation, doc.Timezone, doc.Strategy, len(doc.Shifts))
+	}
+	first := doc.Shifts[0]
+	if first.ID != "sre/main/2026-11-23T09:00:00Z" || first.Start != "2026-11-23T09:00:00Z" || first.End != "2026-11-24T09:00:00Z" ||
+		first.Kind != "weekday" || first.Layer != "main" || len(first.Assignees) != 1 || first.Problems == nil {
+		t.Errorf("first shift %+v", first)
+	}
+	for _, s := range doc.Shifts {
+		if _, err := time.Parse(time.RFC3339, s.Start); err != nil || !strings.HasSuffix(s.Start, "Z") {
+			t.Errorf("start %q is not UTC RFC 3339", s.Start)
+		}
+	}
+	r := doc.Report
+	if len(r.Members) != 7 || r.Spread.Shifts > 1 || r.Coverage != 100 || r.Balance < 95 || r.RestViolations != 0 {
+		t.Errorf("report %+v", r)
+	}
+}
+
+func TestPlanFormats(t *testing.T) {
+	f := scenarioPath(t, "sre-24h.yaml")
+	for _, c := range []struct {
+		format string
+		want   []string
+	}{
+		{"table", []string{"Mon 2026-11-23 09:00 GMT", "balance"}},
+		{"csv", []string{"id,layer,kind,start,end,assignees,problems", "sre-layers/weekdays/2026-11-23T09:00:00Z,weekdays,weekday,2026-11-23T09:00:00Z,2026-11-24T09:00:00Z,sre1,"}},
+		{"grid", []string{"WEEK OF     MON   TUE   WED   THU   FRI   SAT   SUN", "2026-11-23  sre1  sre2  sre3  sre4  sre5  sre1  sre7\n2026-11-30  sre6  sre7  sre1  sre2  sre3  sre6  sre5\n"}},
+	} {
+		code, out, stderr := rota("plan", "-f", f, "--rotation", "sre-layers", "--weeks", "2", "--format", c.format)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", c.format, code, stderr)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s output lacks %q:\n%s", c.format, w, out)
+			}
+		}
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	f := scenarioPath(t, "sre-24h.yaml")
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("version: 2\n"), 0o644)
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{}, 2, "usage"},
+		{[]string{"nope"}, 2, "unknown command"},
+		{[]string{"plan"}, 2, "-f FILE is required"},
+		{[]string{"plan", "-f", f}, 2, "--rotation is required"},
+		{[]string{"plan", "-f", f, "--rotation", "sre", "--format", "xml"}, 2, "unknown format"},
+		{[]string{"plan", "-f", f, "--rotation", "sre", "--weeks", "2", "--shifts", "3"}, 2, "only one"},
+		{[]string{"plan", "-f", f, "--rotation", "nope"}, 1, `no rotation "nope"`},
+		{[]string{"plan", "-f", bad}, 1, "bad.yaml:1"},
+		{[]string{"validate", "-f", bad}, 1, "version"},
+		{[]string{"validate", "-f", f}, 0, ""},
+		{[]string{"forecast", "-f", f, "--rotation", "sre", "--shifts", "0"}, 2, "at least 1"},
+	} {
+		code, _, stderr := rota(c.args...)
+		if code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("rota %v: exit %d, stderr %q; want exit %d mentioning %q", c.args, code, stderr, c.code, c.want)
+		}
+	}
+}
+
+func TestForecastLottery(t *testing.T) {
+	f := scenarioPath(t, "solar-lottery-demo.yaml")
+	code, out, stderr := rota("forecast", "-f", f, "--rotation", "icebreaker", "--shifts", "4", "--samples", "200", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var fc struct {
+		Samples int
+		Shifts  []struct{ Chances []struct{ P float64 } }
+	}
+	if err := json.Unmarshal([]byte(out), &fc); err != nil || fc.Samples != 200 || len(fc.Shifts) != 4 {
+		t.Fatalf("%v %+v", err, fc)
+	}
+	if len(fc.Shifts[0].Chances) < 10 {
+		t.Errorf("a lottery's first shift has only %d possible members", len(fc.Shifts[0].Chances))
+	}
+}
