@@ -1,0 +1,67 @@
+# rota: build, test and run the rotation scheduler.
+#
+#   make run     the whole dev stack: Temporal dev server + worker + example config
+#   make build   bin/rota (the CLI) and bin/rota-worker
+#   make test    vet, unit tests and the real-server integration test
+#   make lint    gofmt, go vet and workflowcheck on ./workflows/...
+#   make clean   remove the built binaries (keeps bin/temporal and the dev data)
+#   make distclean  also remove bin/ and .data/ (the dev server's database)
+#
+# Everything is installed into ./bin with `go install`: only Go is needed.
+
+GO               ?= go
+BIN              := $(CURDIR)/bin
+TEMPORAL_VERSION := v1.5.1
+WORKFLOWCHECK_VERSION := v0.6.0
+TEMPORAL         := $(BIN)/temporal
+WORKFLOWCHECK    := $(BIN)/workflowcheck
+
+.PHONY: all build run temporal test unit integration lint fmt clean distclean help
+
+all: build
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+build:
+	$(GO) build -o $(BIN)/rota ./cmd/starter
+	$(GO) build -o $(BIN)/rota-worker ./cmd/worker
+
+# The pinned Temporal CLI (dev server and admin commands); built once.
+$(TEMPORAL):
+	GOBIN=$(BIN) $(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_VERSION)
+
+$(WORKFLOWCHECK):
+	GOBIN=$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
+
+temporal: $(TEMPORAL)
+
+# Ctrl-C stops everything scripts/run.sh started.
+run: $(TEMPORAL)
+	@exec ./scripts/run.sh
+
+# The integration test (./integration) needs bin/temporal; it skips without it.
+test: $(TEMPORAL)
+	$(GO) vet ./...
+	$(GO) test -timeout 15m ./...
+
+unit:
+	$(GO) test -short ./...
+
+integration: $(TEMPORAL)
+	ROTA_INTEGRATION=1 $(GO) test -count=1 -v -timeout 10m ./integration/
+
+lint: $(WORKFLOWCHECK)
+	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(WORKFLOWCHECK) ./workflows/...
+
+fmt:
+	gofmt -w $$(git ls-files -co --exclude-standard '*.go')
+
+clean:
+	rm -f $(BIN)/rota $(BIN)/rota-worker
+
+distclean:
+	rm -rf $(BIN) .data
