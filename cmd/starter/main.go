@@ -25,6 +25,22 @@ var commands = map[string]command{
 	"plan":     {"preview a rotation's assignments from config files", runPlan},
 	"validate": {"check config files and report every error", runValidate},
 	"forecast": {"chance that each member serves each of the next shifts", runForecast},
+
+	// On a Temporal server (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE).
+	"apply":       {"start or update the rotations of config files on Temporal", runApply},
+	"list":        {"list the rotations running on Temporal, with who is on call", runList},
+	"who":         {"who is on call now (one rotation, or all)", runWho},
+	"show":        {"a running rotation's schedule", runShow},
+	"audit":       {"the operations on a rotation and what they did", runAudit},
+	"stats":       {"load per member of a rotation", runStats},
+	"swap":        {"trade two members' seats on two shifts", runSwap},
+	"cover":       {"have someone take a member's seat on a shift", runCover},
+	"leave-shift": {"take a member off a shift; a replacement is found", runLeaveShift},
+	"unavailable": {"report a member unavailable, in every rotation they are in", runUnavailable},
+	"available":   {"withdraw reported unavailability", runAvailable},
+	"assign":      {"set a shift's assignees by hand", runAssign},
+	"pause":       {"stop planning and announcements of a rotation", runPause},
+	"resume":      {"resume a paused rotation", runResume},
 }
 
 // usageError is a mistake in how rota was called: exit status 2.

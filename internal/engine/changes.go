@@ -37,6 +37,7 @@ func (c *Change) touch(id, note string) {
 // Every change works on a copy of the state and replaces the state only
 // when it succeeds, so a rejected change leaves nothing behind.
 func (p *Planner) change(st *State, f func(w *State, c *Change) error) (Change, error) {
+	st.init()
 	w := st.Clone()
 	c := Change{Shifts: []string{}, Notes: []string{}}
 	if err := f(w, &c); err != nil {

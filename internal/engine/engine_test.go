@@ -437,3 +437,15 @@ func TestForecast(t *testing.T) {
 		}
 	}
 }
+
+// TestStateFromEmptyJSON plans and changes a state that went through JSON
+// before it had any queue or override (empty maps are left out).
+func TestStateFromEmptyJSON(t *testing.T) {
+	p := planner(t, scenario(t, "sre-24h.yaml"), "sre-layers")
+	st := roundTrip(t, p.NewState(p.Calendar().Start.In(p.Calendar().Location)))
+	shifts := p.PlanShifts(st, 3)
+	st = roundTrip(t, st)
+	if _, err := p.Assign(st, shifts[2].ID, []string{"sre6"}, shifts[0].Start); err != nil {
+		t.Fatal(err)
+	}
+}

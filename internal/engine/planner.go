@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"strconv"
 	"time"
 
 	"github.com/rota-scheduler/rota/internal/calendar"
@@ -112,7 +113,7 @@ func New(rot *config.Rotation, members []config.Member) (*Planner, error) {
 // and the member's id, so it is stable and independent of input order.
 func tieBreak(seed int64, id string) uint64 {
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%d/%s", seed, id)
+	h.Write([]byte(strconv.FormatInt(seed, 10) + "/" + id))
 	return h.Sum64()
 }
 
@@ -155,27 +156,50 @@ func (p *Planner) PlanShifts(st *State, n int) []Shift {
 }
 
 func (p *Planner) plan(st *State, more func(start time.Time, planned int) bool, sample uint64) []Shift {
+	st.init()
 	w := p.newWork(st)
 	first := len(st.Shifts)
-	gap := 0
-	for gap < maxGap {
-		start := calendar.Handoff(p.spec.Location, p.spec.Start, p.spec.Shift, st.Next)
-		if p.spec.End != nil && !start.Before(p.spec.End.In(p.spec.Location)) {
+	for {
+		slot, ok := p.nextSlot(st.Next)
+		if !ok || !more(slot.Start, len(st.Shifts)-first) {
 			break
 		}
-		if !more(start, len(st.Shifts)-first) {
-			break
-		}
-		slot, ok := p.spec.SlotAt(st.Next)
-		st.Next++
-		if !ok {
-			gap++
-			continue
-		}
-		gap = 0
+		st.Next = slot.Index + 1
 		p.planSlot(w, slot, sample)
 	}
 	return st.Shifts[first:]
+}
+
+// nextSlot returns the first slot at handoff k or later, and false when the
+// rotation has ended (or no layer's days come up within maxGap handoffs).
+func (p *Planner) nextSlot(k int) (calendar.Slot, bool) {
+	var end time.Time
+	if p.spec.End != nil {
+		end = p.spec.End.In(p.spec.Location)
+	}
+	for gap := 0; gap < maxGap; k, gap = k+1, gap+1 {
+		if !end.IsZero() && !calendar.Handoff(p.spec.Location, p.spec.Start, p.spec.Shift, k).Before(end) {
+			break
+		}
+		if slot, ok := p.spec.SlotAt(k); ok {
+			return slot, true
+		}
+	}
+	return calendar.Slot{}, false
+}
+
+// Next returns the start of the first slot not planned yet in st, and false
+// when the rotation has no more slots.
+func (p *Planner) Next(st *State) (time.Time, bool) {
+	slot, ok := p.nextSlot(st.Next)
+	return slot.Start, ok
+}
+
+// SkipTo moves st past the slots before the one running at t without
+// planning them: after a pause or an outage, shifts that have gone by are
+// not invented.
+func (p *Planner) SkipTo(st *State, t time.Time) {
+	st.Next = max(st.Next, p.NewState(t).Next)
 }
 
 // eligible reports whether the member at pos of layer l could take a slot

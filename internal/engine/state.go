@@ -153,16 +153,23 @@ type State struct {
 }
 
 // Clone returns a deep copy of s, so a change can be tried and dropped.
+//
+// Its loops over maps only copy each entry into a new map, so the result
+// does not depend on the order of iteration: they are marked for
+// workflowcheck, which flags every range over a map, so that workflow code
+// (update validators, queries) may clone a state.
 func (s *State) Clone() *State {
 	c := *s
 	c.Seq = cloneMap(s.Seq)
 	c.Ledgers = make(map[string]*Ledger, len(s.Ledgers))
+	//workflowcheck:ignore
 	for k, v := range s.Ledgers {
 		l := *v
 		l.Last, l.Pruned = v.Last.clone(), v.Pruned.clone()
 		c.Ledgers[k] = &l
 	}
 	c.Queues = make(map[string]*Queue, len(s.Queues))
+	//workflowcheck:ignore
 	for k, v := range s.Queues {
 		q := Queue{Next: v.Next, Skipped: slices.Clone(v.Skipped)}
 		c.Queues[k] = &q
@@ -175,18 +182,39 @@ func (s *State) Clone() *State {
 	}
 	c.Away = slices.Clone(s.Away)
 	c.Overrides = make(map[string][]string, len(s.Overrides))
+	//workflowcheck:ignore
 	for k, v := range s.Overrides {
 		c.Overrides[k] = slices.Clone(v)
 	}
 	return &c
 }
 
+// cloneMap copies m into a new map (never nil); like Clone's loops, the
+// copy does not depend on the order of iteration.
 func cloneMap[K comparable, V any](m map[K]V) map[K]V {
 	c := make(map[K]V, len(m))
+	//workflowcheck:ignore
 	for k, v := range m {
 		c[k] = v
 	}
 	return c
+}
+
+// init makes the maps of a state that came through JSON (where empty ones
+// are left out) ready for writing.
+func (s *State) init() {
+	if s.Seq == nil {
+		s.Seq = map[string]int{}
+	}
+	if s.Ledgers == nil {
+		s.Ledgers = map[string]*Ledger{}
+	}
+	if s.Queues == nil {
+		s.Queues = map[string]*Queue{}
+	}
+	if s.Overrides == nil {
+		s.Overrides = map[string][]string{}
+	}
 }
 
 // Shift returns the planned shift with the given ID.

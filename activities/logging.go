@@ -1,0 +1,89 @@
+package activities
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/rota-scheduler/rota/internal/config"
+	"github.com/rota-scheduler/rota/internal/engine"
+	"github.com/rota-scheduler/rota/internal/render"
+)
+
+// The logging implementations write every side effect to a slog.Logger
+// instead of performing it. The worker uses them until the Slack, Opsgenie
+// and calendar clients exist.
+
+// LogNotifier logs messages instead of sending them.
+type LogNotifier struct{ Logger *slog.Logger }
+
+func orDefault(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.Default()
+	}
+	return l
+}
+
+func ids(ms []config.Member) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.ID
+	}
+	return out
+}
+
+// DirectMessage logs a direct message to member.
+func (n LogNotifier) DirectMessage(ctx context.Context, member config.Member, text, key string) error {
+	orDefault(n.Logger).InfoContext(ctx, "direct message", "member", member.ID, "slack", member.Slack, "key", key, "text", text)
+	return nil
+}
+
+// Announce logs a channel announcement.
+func (n LogNotifier) Announce(ctx context.Context, channel, text, key string) error {
+	orDefault(n.Logger).InfoContext(ctx, "announce", "channel", channel, "key", key, "text", text)
+	return nil
+}
+
+// SetUsergroup logs the new members of a user group.
+func (n LogNotifier) SetUsergroup(ctx context.Context, usergroup string, members []config.Member, key string) error {
+	orDefault(n.Logger).InfoContext(ctx, "set usergroup", "usergroup", usergroup, "members", ids(members), "key", key)
+	return nil
+}
+
+// SetTopic logs a channel's new topic.
+func (n LogNotifier) SetTopic(ctx context.Context, channel, topic, key string) error {
+	orDefault(n.Logger).InfoContext(ctx, "set topic", "channel", channel, "topic", topic, "key", key)
+	return nil
+}
+
+// LogCalendars logs calendar publications.
+type LogCalendars struct{ Logger *slog.Logger }
+
+// Publish logs the shifts that would be published.
+func (c LogCalendars) Publish(ctx context.Context, rotation string, shifts []engine.Shift, key string) error {
+	first, last := "", ""
+	if len(shifts) > 0 {
+		first, last = render.UTC(shifts[0].Start), render.UTC(shifts[len(shifts)-1].End)
+	}
+	orDefault(c.Logger).InfoContext(ctx, "publish calendars", "rotation", rotation, "shifts", len(shifts), "from", first, "to", last, "key", key)
+	return nil
+}
+
+// LogPager logs pager overrides.
+type LogPager struct{ Logger *slog.Logger }
+
+// Override logs the override of a shift.
+func (p LogPager) Override(ctx context.Context, schedule string, shift engine.Shift, members []config.Member, key string) error {
+	orDefault(p.Logger).InfoContext(ctx, "pager override", "schedule", schedule, "shift", shift.ID,
+		"start", render.UTC(shift.Start), "end", render.UTC(shift.End), "members", ids(members), "key", key)
+	return nil
+}
+
+// NewLogging returns Activities whose clients all log through logger.
+func NewLogging(logger *slog.Logger) *Activities {
+	return &Activities{
+		Notifier:  LogNotifier{Logger: logger},
+		Calendars: LogCalendars{Logger: logger},
+		Pager:     LogPager{Logger: logger},
+		Logger:    logger,
+	}
+}

@@ -1,0 +1,379 @@
+package main
+
+// Read commands: who, show, audit, stats. Each runs a query on a rotation's
+// workflow; --format json prints machine output with times in UTC RFC 3339,
+// the table shows times in --tz, else the rotation's zone, with the zone named.
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/rota-scheduler/rota/internal/render"
+	"github.com/rota-scheduler/rota/internal/report"
+	"github.com/rota-scheduler/rota/workflows"
+)
+
+// readFlags are the flags every read command has.
+type readFlags struct {
+	format *string
+	tz     *string
+}
+
+func addReadFlags(fs *flag.FlagSet, formats string) readFlags {
+	return readFlags{
+		format: fs.String("format", "table", "output: "+formats),
+		tz:     fs.String("tz", "", "show times in this IANA zone, or Local (default: the rotation's)"),
+	}
+}
+
+// whoView is who is on call in one rotation: the who query's answer with
+// the rotation's zone, or why the rotation did not answer.
+type whoView struct {
+	workflows.WhoResult
+	Timezone string `json:"timezone,omitempty"`
+	Error    string `json:"error,omitempty"`
+}
+
+func runWho(args []string, stdout io.Writer) error {
+	fs := newFlags("who")
+	rf := addReadFlags(fs, "table or json")
+	rem := addRemote(fs, false)
+	pos, err := parseArgs(fs, args, 0, 1, "ROTATION")
+	if err != nil {
+		return err
+	}
+	if err := checkFormat(*rf.format, "table", "json"); err != nil {
+		return err
+	}
+	loc, err := loadZone(*rf.tz)
+	if err != nil {
+		return err
+	}
+	ctx, c, done, err := rem.session()
+	if err != nil {
+		return err
+	}
+	defer done()
+	var rotations []string
+	if len(pos) == 1 {
+		rotations = pos
+	} else {
+		rows, err := listRotations(ctx, c, runningQuery)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			rotations = append(rotations, r.Rotation)
+		}
+	}
+	views := make([]whoView, 0, len(rotations))
+	failed := 0
+	for _, r := range rotations {
+		v, err := queryWho(ctx, c, r)
+		if err != nil {
+			if len(pos) == 1 {
+				return err
+			}
+			v = whoView{WhoResult: workflows.WhoResult{Rotation: r, OnCall: []string{}, Current: []render.Shift{}, Next: []render.Shift{}}, Error: err.Error()}
+			failed++
+		}
+		views = append(views, v)
+	}
+	if *rf.format == "json" {
+		if len(pos) == 1 {
+			return writeJSON(stdout, views[0])
+		}
+		return writeJSON(stdout, views)
+	}
+	if len(views) == 0 {
+		fmt.Fprintln(stdout, "no rotations running (rota apply -f FILE starts them)")
+		return nil
+	}
+	if err := writeWho(stdout, views, loc); err != nil {
+		return err
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d rotations did not answer", failed, len(views))
+	}
+	return nil
+}
+
+func queryWho(ctx context.Context, c client.Client, rotation string) (whoView, error) {
+	var v whoView
+	if err := query(ctx, c, rotation, workflows.QueryWho, &v.WhoResult); err != nil {
+		return v, err
+	}
+	var cfg workflows.ConfigResult
+	if err := query(ctx, c, rotation, workflows.QueryConfig, &cfg); err != nil {
+		return v, err
+	}
+	return normalizeWho(rotation, v, cfg.Rotation.Timezone), nil
+}
+
+// normalizeWho fills in what machine output promises: the rotation, its
+// zone, UTC times and lists that are never null.
+func normalizeWho(rotation string, v whoView, tz string) whoView {
+	if v.Rotation == "" {
+		v.Rotation = rotation
+	}
+	v.Timezone = tz
+	if !v.At.IsZero() {
+		v.At = v.At.UTC().Truncate(time.Second)
+	}
+	if v.OnCall == nil {
+		v.OnCall = []string{}
+	}
+	v.Current = normalizeShifts(v.Current)
+	v.Next = normalizeShifts(v.Next)
+	return v
+}
+
+// normalizeShifts writes times in UTC and empty lists as [].
+func normalizeShifts(shifts []render.Shift) []render.Shift {
+	if shifts == nil {
+		return []render.Shift{}
+	}
+	for i := range shifts {
+		shifts[i].Start = utcString(shifts[i].Start)
+		shifts[i].End = utcString(shifts[i].End)
+		if shifts[i].Assignees == nil {
+			shifts[i].Assignees = []string{}
+		}
+		if shifts[i].Problems == nil {
+			shifts[i].Problems = []string{}
+		}
+	}
+	return shifts
+}
+
+func writeWho(w io.Writer, views []whoView, flagZone *time.Location) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROTATION\tON CALL\tSINCE\tUNTIL\tNEXT")
+	for _, v := range views {
+		loc := viewZone(flagZone, v.Timezone)
+		if v.Error != "" {
+			fmt.Fprintf(tw, "%s\t?\t\t\t%s\n", v.Rotation, v.Error)
+			continue
+		}
+		name := v.Rotation
+		if v.Paused {
+			name += " (paused)"
+		}
+		next := "-"
+		if len(v.Next) > 0 {
+			n := v.Next[0]
+			next = fmt.Sprintf("%s from %s", orDash(strings.Join(n.Assignees, ", ")), localUTC(n.Start, loc))
+		}
+		if len(v.Current) == 0 {
+			fmt.Fprintf(tw, "%s\t-\t\t\t%s\n", name, next)
+			continue
+		}
+		for i, s := range v.Current {
+			if i > 0 {
+				name, next = "", ""
+			}
+			who := orDash(strings.Join(s.Assignees, ", "))
+			if len(v.Current) > 1 {
+				who += " (" + s.Layer + ")"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, who, localUTC(s.Start, loc), localUTC(s.End, loc), next)
+		}
+	}
+	return tw.Flush()
+}
+
+// localUTC shows a UTC RFC 3339 time in loc for people.
+func localUTC(s string, loc *time.Location) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return render.Local(t, loc)
+}
+
+func runShow(args []string, stdout io.Writer) error {
+	fs := newFlags("show")
+	rf := addReadFlags(fs, "table, json, csv or grid")
+	weeks := fs.Int("weeks", 2, "show this many weeks")
+	from := fs.String("from", "", "from this date or time (default: now)")
+	rot := fs.String("rotation", "", "rotation id (or give it as the argument)")
+	rem := addRemote(fs, false)
+	pos, err := parseArgs(fs, args, 0, 1, "ROTATION")
+	if err != nil {
+		return err
+	}
+	rotation, err := rotationArg(pos, *rot)
+	if err != nil {
+		return err
+	}
+	if err := checkFormat(*rf.format, render.Formats...); err != nil {
+		return err
+	}
+	if *weeks < 1 || *weeks > 520 {
+		return usagef("--weeks must be between 1 and 520")
+	}
+	loc, err := loadZone(*rf.tz)
+	if err != nil {
+		return err
+	}
+	var start *moment
+	if *from != "" {
+		m, err := parseMoment("from", *from)
+		if err != nil {
+			return err
+		}
+		start = &m
+	}
+	ctx, c, done, err := rem.session()
+	if err != nil {
+		return err
+	}
+	defer done()
+	var cfg workflows.ConfigResult
+	if err := query(ctx, c, rotation, workflows.QueryConfig, &cfg); err != nil {
+		return err
+	}
+	rotZone := viewZone(nil, cfg.Rotation.Timezone)
+	q := workflows.ScheduleQuery{From: time.Now().UTC()}
+	if start != nil {
+		q.From = start.start(rotZone).UTC()
+	}
+	q.To = q.From.Add(time.Duration(*weeks) * 7 * 24 * time.Hour)
+	var plan render.Plan
+	if err := query(ctx, c, rotation, workflows.QuerySchedule, &plan, q); err != nil {
+		return err
+	}
+	plan.Rotation = rotation
+	if plan.Timezone == "" {
+		plan.Timezone = cfg.Rotation.Timezone
+	}
+	if plan.Strategy == "" {
+		plan.Strategy = strategyName(&cfg.Rotation)
+	}
+	plan.Shifts = normalizeShifts(plan.Shifts)
+	if cfg.Paused && *rf.format != "json" && *rf.format != "csv" {
+		fmt.Fprintf(stdout, "%s is paused%s: no planning or announcements until `rota resume %s`\n",
+			rotation, reasonNote(cfg.PauseReason), rotation)
+	}
+	return render.Write(stdout, *rf.format, plan, viewZone(loc, plan.Timezone))
+}
+
+func reasonNote(reason string) string {
+	if reason == "" {
+		return ""
+	}
+	return " (" + reason + ")"
+}
+
+// utcString rewrites an RFC 3339 time in UTC.
+func utcString(s string) string {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return render.UTC(t)
+	}
+	return s
+}
+
+func runAudit(args []string, stdout io.Writer) error {
+	fs := newFlags("audit")
+	rf := addReadFlags(fs, "table or json")
+	rot := fs.String("rotation", "", "rotation id (or give it as the argument)")
+	rem := addRemote(fs, false)
+	pos, err := parseArgs(fs, args, 0, 1, "ROTATION")
+	if err != nil {
+		return err
+	}
+	rotation, err := rotationArg(pos, *rot)
+	if err != nil {
+		return err
+	}
+	if err := checkFormat(*rf.format, "table", "json"); err != nil {
+		return err
+	}
+	loc, err := loadZone(*rf.tz)
+	if err != nil {
+		return err
+	}
+	ctx, c, done, err := rem.session()
+	if err != nil {
+		return err
+	}
+	defer done()
+	var entries []workflows.AuditEntry
+	if err := query(ctx, c, rotation, workflows.QueryAudit, &entries); err != nil {
+		return err
+	}
+	if entries == nil {
+		entries = []workflows.AuditEntry{}
+	}
+	for i := range entries {
+		entries[i].Time = entries[i].Time.UTC()
+	}
+	if *rf.format == "json" {
+		return writeJSON(stdout, entries)
+	}
+	var cfg workflows.ConfigResult
+	if loc == nil {
+		_ = query(ctx, c, rotation, workflows.QueryConfig, &cfg)
+	}
+	return writeAudit(stdout, rotation, entries, viewZone(loc, cfg.Rotation.Timezone))
+}
+
+func writeAudit(w io.Writer, rotation string, entries []workflows.AuditEntry, loc *time.Location) error {
+	if len(entries) == 0 {
+		_, err := fmt.Fprintf(w, "%s: no operations recorded\n", rotation)
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "%s: operations, oldest first, shown in %s\n", rotation, loc)
+	fmt.Fprintln(tw, "WHEN\tOPERATION\tVIA\tBY\tRESULT\tINPUT")
+	for _, e := range entries {
+		result := "accepted"
+		if !e.Accepted {
+			result = "rejected: " + e.Reason
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", render.Local(e.Time, loc), e.Operation, e.Via, orDash(e.RequestedBy), result, e.Input)
+		for _, n := range e.Notes {
+			fmt.Fprintf(tw, "\t\t\t\t\t  %s\n", n)
+		}
+	}
+	return tw.Flush()
+}
+
+func runStats(args []string, stdout io.Writer) error {
+	fs := newFlags("stats")
+	format := fs.String("format", "table", "output: table or json")
+	rot := fs.String("rotation", "", "rotation id (or give it as the argument)")
+	rem := addRemote(fs, false)
+	pos, err := parseArgs(fs, args, 0, 1, "ROTATION")
+	if err != nil {
+		return err
+	}
+	rotation, err := rotationArg(pos, *rot)
+	if err != nil {
+		return err
+	}
+	if err := checkFormat(*format, "table", "json"); err != nil {
+		return err
+	}
+	ctx, c, done, err := rem.session()
+	if err != nil {
+		return err
+	}
+	defer done()
+	var rep report.Report
+	if err := query(ctx, c, rotation, workflows.QueryStats, &rep); err != nil {
+		return err
+	}
+	if *format == "json" {
+		return writeJSON(stdout, rep)
+	}
+	fmt.Fprintf(stdout, "%s: load per member over the shifts it keeps\n", rotation)
+	return render.WriteReport(stdout, rep)
+}

@@ -1,0 +1,376 @@
+package main
+
+// The parts shared by the commands that talk to Temporal: connection flags,
+// positional arguments, --from/--to values, time zones and the calls that
+// send updates and queries to a rotation's workflow.
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/rota-scheduler/rota/internal/calendar"
+	"github.com/rota-scheduler/rota/workflows"
+)
+
+// Defaults of the connection, as the Temporal CLI has them.
+const (
+	defaultAddress   = "localhost:7233"
+	defaultNamespace = "default"
+	// callTimeout bounds one command's work on the server: an update waits
+	// for a worker to run it, so a missing worker shows up as this timeout.
+	callTimeout = 30 * time.Second
+)
+
+// remote is how a command reaches Temporal. Secrets never come from flags:
+// TEMPORAL_API_KEY, TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY are read from the
+// environment only.
+type remote struct {
+	address   string
+	namespace string
+	as        string // requested_by of operations
+}
+
+// getenv is os.Getenv; tests replace it.
+var getenv = os.Getenv
+
+func envOr(name, def string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// addRemote adds --address and --namespace to fs; withAs adds --as too.
+func addRemote(fs *flag.FlagSet, withAs bool) *remote {
+	r := &remote{}
+	fs.StringVar(&r.address, "address", envOr("TEMPORAL_ADDRESS", defaultAddress), "Temporal frontend host:port (env TEMPORAL_ADDRESS)")
+	fs.StringVar(&r.namespace, "namespace", envOr("TEMPORAL_NAMESPACE", defaultNamespace), "Temporal namespace (env TEMPORAL_NAMESPACE)")
+	if withAs {
+		fs.StringVar(&r.as, "as", getenv("ROTA_USER"), "member id recorded as requesting the change (env ROTA_USER)")
+	}
+	return r
+}
+
+// options builds the client options from the flags and the environment.
+func (r *remote) options() (client.Options, error) {
+	opts := client.Options{
+		HostPort:  r.address,
+		Namespace: r.namespace,
+		Identity:  "rota-cli",
+		Logger:    sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))),
+	}
+	if u := getenv("ROTA_USER"); u != "" {
+		opts.Identity = "rota-cli:" + u
+	}
+	cert, key := getenv("TEMPORAL_TLS_CERT"), getenv("TEMPORAL_TLS_KEY")
+	if (cert == "") != (key == "") {
+		return opts, errors.New("set both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY, or neither")
+	}
+	if cert != "" {
+		pair, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			return opts, fmt.Errorf("TLS client certificate: %w", err)
+		}
+		opts.Credentials = client.NewMTLSCredentials(pair)
+		opts.ConnectionOptions.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	if k := getenv("TEMPORAL_API_KEY"); k != "" {
+		opts.Credentials = client.NewAPIKeyStaticCredentials(k)
+		opts.ConnectionOptions.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	return opts, nil
+}
+
+// dial connects to Temporal.
+func (r *remote) dial(ctx context.Context) (client.Client, error) {
+	opts, err := r.options()
+	if err != nil {
+		return nil, err
+	}
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c, err := client.DialContext(dctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach Temporal at %s (namespace %s): %v\n(is the server running? `make run` starts a local one; set TEMPORAL_ADDRESS or --address otherwise)",
+			r.address, r.namespace, err)
+	}
+	return c, nil
+}
+
+// session is a command's time on the server: a context that ends on
+// Ctrl-C or after callTimeout, and a connected client.
+func (r *remote) session() (context.Context, client.Client, func(), error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	c, err := r.dial(ctx)
+	if err != nil {
+		cancel()
+		stop()
+		return nil, nil, nil, err
+	}
+	return ctx, c, func() { c.Close(); cancel(); stop() }, nil
+}
+
+// parseArgs parses flags given anywhere among args (rota unavailable alice
+// --from ... works as well as flags first) and returns the positional
+// arguments, of which it wants between lo and hi; what names them.
+func parseArgs(fs *flag.FlagSet, args []string, lo, hi int, what string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, &usageError{err.Error()}
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if i := len(args) - len(rest); i > 0 && args[i-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+	switch {
+	case len(pos) < lo:
+		return nil, usagef("missing %s", what)
+	case len(pos) > hi && hi == 0:
+		return nil, usagef("unexpected argument %q", pos[0])
+	case len(pos) > hi:
+		return nil, usagef("unexpected argument %q (want %s)", pos[hi], what)
+	}
+	return pos, nil
+}
+
+// required reports the first of the named flags left empty as a usage error.
+func required(fs *flag.FlagSet, names ...string) error {
+	for _, n := range names {
+		if f := fs.Lookup(n); f != nil && strings.TrimSpace(f.Value.String()) == "" {
+			return usagef("--%s is required", n)
+		}
+	}
+	return nil
+}
+
+// rotationOfShift is the rotation a shift id belongs to: shift ids are
+// <rotation>/<layer>/<start>.
+func rotationOfShift(id string) (string, error) {
+	rot, rest, ok := strings.Cut(id, "/")
+	if !ok || rot == "" || rest == "" {
+		return "", usagef("bad shift id %q: want ROTATION/LAYER/START, e.g. sre/main/2026-11-23T09:00:00Z (rota show ROTATION lists them)", id)
+	}
+	return rot, nil
+}
+
+// pickRotation settles which rotation an operation on shifts goes to: the
+// --rotation flag when given, else the prefix of the shift ids, which must
+// agree.
+func pickRotation(flagValue string, shifts ...string) (string, error) {
+	rot := flagValue
+	for _, s := range shifts {
+		r, err := rotationOfShift(s)
+		if err != nil {
+			return "", err
+		}
+		if rot == "" {
+			rot = r
+		} else if r != rot {
+			return "", usagef("shift %s is not in rotation %s", s, rot)
+		}
+	}
+	if rot == "" {
+		return "", usagef("--rotation is required")
+	}
+	return rot, nil
+}
+
+// moment is a --from or --to value: a date (a whole day in the zone it is
+// read in), a wall-clock date-time in that zone, or an RFC 3339 instant.
+type moment struct {
+	date *calendar.Date
+	wall *calendar.DateTime
+	at   time.Time
+}
+
+func parseMoment(flagName, s string) (moment, error) {
+	if s == "" {
+		return moment{}, usagef("--%s is required", flagName)
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return moment{at: t}, nil
+	}
+	if len(s) == 10 {
+		if d, err := calendar.ParseDate(s); err == nil {
+			return moment{date: &d}, nil
+		}
+	} else if dt, err := calendar.ParseDateTime(s); err == nil {
+		return moment{wall: &dt}, nil
+	}
+	return moment{}, usagef("bad --%s %q: want a date (2026-12-24, the whole day), a wall-clock time (2026-12-24T09:00) or RFC 3339 (2026-12-24T09:00:00Z)", flagName, s)
+}
+
+// start is the moment read as the beginning of a span.
+func (m moment) start(loc *time.Location) time.Time {
+	switch {
+	case m.date != nil:
+		return m.date.StartIn(loc)
+	case m.wall != nil:
+		return m.wall.In(loc)
+	}
+	return m.at
+}
+
+// end is the moment read as the end of a span: a date is inclusive (its
+// whole day), a time exclusive.
+func (m moment) end(loc *time.Location) time.Time {
+	if m.date != nil {
+		return m.date.AddDays(1).StartIn(loc)
+	}
+	return m.start(loc)
+}
+
+// zoned says whether the moment needs a zone to be read.
+func (m moment) zoned() bool { return m.at.IsZero() }
+
+// span parses --from and --to.
+type span struct{ from, to moment }
+
+func parseSpan(from, to string) (span, error) {
+	f, err := parseMoment("from", from)
+	if err != nil {
+		return span{}, err
+	}
+	t, err := parseMoment("to", to)
+	if err != nil {
+		return span{}, err
+	}
+	// Check the order now when it does not depend on the zone (both
+	// instants, or both read in the same zone); otherwise in resolve.
+	if f.zoned() == t.zoned() && !t.end(time.UTC).After(f.start(time.UTC)) {
+		return span{}, usagef("--to must be after --from")
+	}
+	return span{f, t}, nil
+}
+
+// resolve reads the span in loc.
+func (s span) resolve(loc *time.Location) (time.Time, time.Time, error) {
+	from, to := s.from.start(loc), s.to.end(loc)
+	if !to.After(from) {
+		return from, to, usagef("--to must be after --from")
+	}
+	return from, to, nil
+}
+
+// loadZone reads a --tz value: an IANA name or Local.
+func loadZone(tz string) (*time.Location, error) {
+	if tz == "" {
+		return nil, nil
+	}
+	if tz == "Local" {
+		return time.Local, nil
+	}
+	loc, err := calendar.LoadLocation(tz)
+	if err != nil {
+		return nil, usagef("--tz: %v", err)
+	}
+	return loc, nil
+}
+
+// viewZone picks the zone people see times in: --tz, else the rotation's,
+// else TZ (time.Local).
+func viewZone(flagZone *time.Location, rotationTZ string) *time.Location {
+	if flagZone != nil {
+		return flagZone
+	}
+	if rotationTZ != "" {
+		if loc, err := calendar.LoadLocation(rotationTZ); err == nil {
+			return loc
+		}
+	}
+	return time.Local
+}
+
+// checkFormat checks a --format value.
+func checkFormat(format string, allowed ...string) error {
+	for _, a := range allowed {
+		if format == a {
+			return nil
+		}
+	}
+	return usagef("unknown format %q: want %s", format, strings.Join(allowed, " or "))
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// callErr turns what Temporal says about a call into words for people.
+func callErr(rotation string, err error) error {
+	var nf *serviceerror.NotFound
+	var app *temporal.ApplicationError
+	var qf *serviceerror.QueryFailed
+	switch {
+	case errors.As(err, &nf):
+		return fmt.Errorf("no rotation %q is running (rota list shows them; rota apply -f FILE starts one)", rotation)
+	case errors.As(err, &app):
+		return fmt.Errorf("%s: rejected: %s", rotation, app.Message())
+	case errors.As(err, &qf):
+		return fmt.Errorf("%s: query failed: %s", rotation, qf.Message)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%s: no answer in %s: is a rota worker running on task queue %q?", rotation, callTimeout, workflows.TaskQueue)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("%s: interrupted", rotation)
+	}
+	return fmt.Errorf("%s: %w", rotation, err)
+}
+
+// update sends a named update to a rotation and waits for its result; a
+// rejection comes back as an error that names the reason.
+func update(ctx context.Context, c client.Client, rotation, name string, arg, result any) error {
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   workflows.WorkflowID(rotation),
+		UpdateName:   name,
+		Args:         []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return callErr(rotation, err)
+	}
+	if err := h.Get(ctx, result); err != nil {
+		return callErr(rotation, err)
+	}
+	return nil
+}
+
+// query runs a named query on a rotation's workflow.
+func query(ctx context.Context, c client.Client, rotation, name string, result any, args ...any) error {
+	v, err := c.QueryWorkflow(ctx, workflows.WorkflowID(rotation), "", name, args...)
+	if err != nil {
+		return callErr(rotation, err)
+	}
+	if err := v.Get(result); err != nil {
+		return fmt.Errorf("%s: cannot read the %s query's answer: %w", rotation, name, err)
+	}
+	return nil
+}

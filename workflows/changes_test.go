@@ -1,0 +1,384 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/rota-scheduler/rota/internal/engine"
+	"github.com/rota-scheduler/rota/internal/render"
+)
+
+// send sends an operation by update or by signal.
+func send(env *testsuite.TestWorkflowEnvironment, via, name string, arg any) *outcome {
+	if via == "update" {
+		return update(env, name, arg)
+	}
+	env.SignalWorkflow(name, arg)
+	return nil
+}
+
+// TestChanges applies a swap, an unavailability that hits a final shift
+// and a leave_shift of the running shift, by update and by signal, and
+// checks the schedule against the engine applying the same changes to the
+// batch plan, the audit log, the notices and the handoff of the split shift.
+func TestChanges(t *testing.T) {
+	for _, via := range []string{"update", "signal"} {
+		t.Run(via, func(t *testing.T) { testChanges(t, via) })
+	}
+}
+
+func testChanges(t *testing.T, via string) {
+	rot, members := scenario(t, "sre", 0)
+	start := startOf(t, &rot)
+	day := func(n int) time.Time { return start.Add(time.Duration(n) * 24 * time.Hour) }
+	t1 := day(3).Add(time.Hour)
+
+	// What the engine does with the same changes to the same plan.
+	p, st := batch(t, rot, members, t1.Add(rot.PlanAhead))
+	shiftAt := func(n int) engine.Shift {
+		sh, ok := st.Shift("sre/main/" + render.UTC(day(n)))
+		if !ok {
+			t.Fatalf("no shift on day %d", n)
+		}
+		return *sh
+	}
+	// A swap the engine accepts: day 10's assignee with a later one.
+	var swap SwapInput
+	for n := 11; n < 20 && swap.ShiftA == ""; n++ {
+		a, b := shiftAt(10), shiftAt(n)
+		if _, err := p.Swap(st.Clone(), a.ID, a.Assignees[0], b.ID, b.Assignees[0], t1); err == nil {
+			swap = SwapInput{ShiftA: a.ID, MemberA: a.Assignees[0], ShiftB: b.ID, MemberB: b.Assignees[0], RequestedBy: a.Assignees[0]}
+		}
+	}
+	if swap.ShiftA == "" {
+		t.Fatal("no swap possible")
+	}
+	wantSwap, err := p.Swap(st, swap.ShiftA, swap.MemberA, swap.ShiftB, swap.MemberB, t1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hit := shiftAt(15)
+	away := UnavailableInput{Member: hit.Assignees[0], From: day(15).Add(-9 * time.Hour), To: day(16).Add(-9 * time.Hour), Reason: "dentist", RequestedBy: hit.Assignees[0]}
+	wantAway, err := p.Unavailable(st, away.Member, away.From, away.To, away.Reason, t1.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	running := shiftAt(3)
+	leave := LeaveShiftInput{Shift: running.ID, Member: running.Assignees[0], Reason: "sick", RequestedBy: running.Assignees[0]}
+	wantLeave, err := p.LeaveShift(st, leave.Shift, leave.Member, t1.Add(2*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(wantLeave.Shifts) != 2 {
+		t.Fatalf("leave_shift of a running shift changed %v, want it split", wantLeave.Shifts)
+	}
+	rest, _ := st.Shift(wantLeave.Shifts[1])
+
+	rec := &recorder{}
+	var outcomes []*outcome
+	var sched render.Plan
+	var audit []AuditEntry
+	var who WhoResult
+	var mu sync.Mutex
+	var onCall [][]string
+	steps := []*at{
+		{when: t1, fn: func(env *testsuite.TestWorkflowEnvironment) {
+			outcomes = append(outcomes, send(env, via, Swap, swap))
+		}},
+		{when: t1.Add(time.Minute), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			outcomes = append(outcomes, send(env, via, Unavailable, away))
+		}},
+		{when: t1.Add(2 * time.Minute), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			outcomes = append(outcomes, send(env, via, LeaveShift, leave))
+		}},
+		{when: t1.Add(10 * time.Minute), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			sched = query[render.Plan](t, env, QuerySchedule, ScheduleQuery{From: day(2), To: day(30)})
+			audit = query[[]AuditEntry](t, env, QueryAudit)
+			who = query[WhoResult](t, env, QueryWho)
+			env.CancelWorkflow()
+		}},
+	}
+	recordOnCall := func(env *testsuite.TestWorkflowEnvironment) {
+		env.OnUpsertTypedSearchAttributes(mock.Anything).Return(nil).Maybe().Run(func(args mock.Arguments) {
+			if sa, ok := args.Get(0).(temporal.SearchAttributes); ok {
+				if v, ok := sa.GetKeywordList(attrOnCall); ok {
+					mu.Lock()
+					onCall = append(onCall, v)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	if _, err := runAll(t, rec, start, RotationInput{Rotation: rot, Members: members}, steps, recordOnCall); err == nil {
+		t.Fatal("want the workflow canceled")
+	}
+
+	// The schedule is the engine's.
+	if len(sched.Shifts) != 29 {
+		t.Errorf("schedule has %d shifts, want 29 (28 days, one split)", len(sched.Shifts))
+	}
+	for _, s := range sched.Shifts {
+		sh, ok := st.Shift(s.ID)
+		if !ok || !slices.Equal(sh.Assignees, s.Assignees) || s.Start != render.UTC(sh.Start) || s.End != render.UTC(sh.End) {
+			t.Errorf("schedule %+v, engine %+v", s, sh)
+		}
+	}
+	wantStatus := map[string]string{running.ID: StatusPast, rest.ID: StatusCurrent, swap.ShiftA: StatusFinal, hit.ID: StatusFinal}
+	for _, s := range sched.Shifts {
+		if w, ok := wantStatus[s.ID]; ok && s.Status != w {
+			t.Errorf("%s is %s, want %s", s.ID, s.Status, w)
+		}
+	}
+	if !slices.Equal(who.OnCall, rest.Assignees) || len(who.Current) != 1 || who.Current[0].ID != rest.ID {
+		t.Errorf("who: %+v, want %v on %s", who, rest.Assignees, rest.ID)
+	}
+
+	// The audit log has the three changes, accepted, with what they changed.
+	wantChanges := []struct {
+		op     string
+		change engine.Change
+	}{{Swap, wantSwap}, {Unavailable, wantAway}, {LeaveShift, wantLeave}}
+	if len(audit) != 3 {
+		t.Fatalf("audit: %+v", audit)
+	}
+	for i, w := range wantChanges {
+		e := audit[i]
+		if e.Operation != w.op || e.Via != via || !e.Accepted || !slices.Equal(e.Shifts, w.change.Shifts) || !slices.Equal(e.Notes, w.change.Notes) || e.RequestedBy == "" {
+			t.Errorf("audit %d: %+v, want %s %+v", i, e, w.op, w.change)
+		}
+		if via == "update" {
+			o := outcomes[i]
+			if !o.accepted || !o.completed || o.failed != nil || !slices.Equal(o.change.Shifts, w.change.Shifts) {
+				t.Errorf("update %s: %+v", w.op, o)
+			}
+		}
+	}
+
+	// The people concerned were told; the rest of the running shift was
+	// handed off at once to whoever took it.
+	told := [][]string{{swap.MemberA, swap.MemberB}, {away.Member}, {leave.Member}}
+	for i, w := range wantChanges {
+		prefix := fmt.Sprintf("%s/change-%d/", w.change.Shifts[0], i+1)
+		var to []string
+		for _, c := range rec.all("dm") {
+			if strings.HasPrefix(c.Key, prefix) {
+				to = append(to, c.To)
+			}
+		}
+		for _, m := range told[i] {
+			if !slices.Contains(to, m) {
+				t.Errorf("%s: %s not told (told %v)", w.op, m, to)
+			}
+		}
+	}
+	var handoff []call
+	for _, c := range rec.all("pager") {
+		if c.Shift.ID == rest.ID {
+			handoff = append(handoff, c)
+		}
+	}
+	if len(handoff) != 1 || !slices.Equal(handoff[0].Members, rest.Assignees) || !handoff[0].At.Equal(t1.Add(2*time.Minute)) || handoff[0].Key != rest.ID+"/handoff/pager" {
+		t.Errorf("handoff of the rest of the running shift: %+v", handoff)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(onCall) == 0 || !slices.Equal(onCall[len(onCall)-1], rest.Assignees) {
+		t.Errorf("RotaOnCall upserts %v, want the last to be %v", onCall, rest.Assignees)
+	}
+}
+
+// TestBadSignals sends signals that cannot be applied: each is recorded in
+// the audit log as rejected and the rotation carries on.
+func TestBadSignals(t *testing.T) {
+	rot, members := scenario(t, "sre", 0)
+	start := startOf(t, &rot)
+	t1 := start.Add(3*24*time.Hour + time.Hour)
+	rec := &recorder{}
+	var audit []AuditEntry
+	var who WhoResult
+	steps := []*at{
+		{when: t1, fn: func(env *testsuite.TestWorkflowEnvironment) {
+			env.SignalWorkflow(Swap, "not an object")
+			env.SignalWorkflow(Unavailable, map[string]any{"member": 5, "from": "yesterday"})
+			env.SignalWorkflow(Cover, nil)
+			env.SignalWorkflow(LeaveShift, LeaveShiftInput{Shift: "sre/main/2030-01-01T09:00:00Z", Member: "sre1"})
+			env.SignalWorkflow(Available, AvailableInput{Member: "sre1", From: t1, To: t1})
+		}},
+		{when: t1.Add(3 * 24 * time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			audit = query[[]AuditEntry](t, env, QueryAudit)
+			who = query[WhoResult](t, env, QueryWho)
+			env.CancelWorkflow()
+		}},
+	}
+	if _, err := runAll(t, rec, start, RotationInput{Rotation: rot, Members: members}, steps); err == nil {
+		t.Fatal("want the workflow canceled")
+	}
+	want := map[string]string{
+		Swap:        "bad payload",
+		Unavailable: "bad payload",
+		Cover:       "member is required",
+		LeaveShift:  "unknown shift",
+		Available:   "is not before",
+	}
+	if len(audit) != len(want) {
+		t.Fatalf("audit: %+v", audit)
+	}
+	for _, e := range audit {
+		if e.Accepted || e.Via != "signal" || !strings.Contains(e.Reason, want[e.Operation]) || !e.Time.Equal(t1) {
+			t.Errorf("audit entry %+v, want rejected with %q", e, want[e.Operation])
+		}
+	}
+	// It carried on: the shift running three days later was handed off.
+	if len(who.Current) != 1 {
+		t.Fatalf("who: %+v", who)
+	}
+	if n := len(rec.all("pager")); n != 7 {
+		t.Errorf("%d handoffs in the first 7 days, want 7", n)
+	}
+}
+
+// TestValidators sends bad updates: each validator refuses them, so they
+// are never accepted and leave no audit entry.
+func TestValidators(t *testing.T) {
+	rot, members := scenario(t, "sre", 0)
+	rot.Admins = []string{"sre1"}
+	start := startOf(t, &rot)
+	day := func(n int) time.Time { return start.Add(time.Duration(n) * 24 * time.Hour) }
+	id := func(n int) string { return "sre/main/" + render.UTC(day(n)) }
+	t1 := day(3).Add(time.Hour)
+	_, st := batch(t, rot, members, t1.Add(rot.PlanAhead))
+	on := func(n int) string {
+		sh, _ := st.Shift(id(n))
+		return sh.Assignees[0]
+	}
+	other := rot
+	other.ID = "other"
+	badLayer := rot
+	badLayer.Layers = slices.Clone(rot.Layers)
+	badLayer.Layers[0].Members = append(slices.Clone(rot.Layers[0].Members), badLayer.Layers[0].Members[0])
+	badLayer.Layers[0].Members[len(badLayer.Layers[0].Members)-1].ID = "zed"
+
+	cases := []struct {
+		name, op string
+		arg      any
+		want     string // "" for accepted
+	}{
+		{"unknown member", Swap, SwapInput{ShiftA: id(10), MemberA: "zed", ShiftB: id(12), MemberB: on(12), RequestedBy: "sre1"}, `unknown member "zed"`},
+		{"unknown shift", Cover, CoverInput{Shift: id(400), Member: "sre2", By: "sre3", RequestedBy: "sre1"}, "unknown shift"},
+		{"ended shift", LeaveShift, LeaveShiftInput{Shift: id(1), Member: on(1), RequestedBy: "sre1"}, "ended at"},
+		{"from after to", Unavailable, UnavailableInput{Member: "sre2", From: day(9), To: day(8), RequestedBy: "sre1"}, "is not before"},
+		{"from equals to", Available, AvailableInput{Member: "sre2", From: day(9), To: day(9), RequestedBy: "sre1"}, "is not before"},
+		{"not admin", Unavailable, UnavailableInput{Member: "sre2", From: day(9), To: day(10), RequestedBy: "sre3"}, "not an admin"},
+		{"no requester", LeaveShift, LeaveShiftInput{Shift: id(10), Member: on(10)}, "requested_by is required"},
+		{"assign not admin", Assign, AssignInput{Shift: id(12), Members: []string{"sre2"}, RequestedBy: "sre2"}, "only sre1 may assign"},
+		{"engine refuses", Swap, SwapInput{ShiftA: id(3), MemberA: on(3), ShiftB: id(12), MemberB: on(12), RequestedBy: "sre1"}, "has started"},
+		{"not paused", Resume, ResumeInput{RequestedBy: "sre1"}, "not paused"},
+		{"other rotation", Configure, ConfigureInput{Rotation: other, Members: members}, "not \"sre\""},
+		{"bad config", Configure, ConfigureInput{Rotation: badLayer, Members: members}, `unknown member "zed"`},
+		{"member concerned", Unavailable, UnavailableInput{Member: "sre2", From: day(40), To: day(41), RequestedBy: "sre2"}, ""},
+		{"admin", Pause, PauseInput{Reason: "maintenance", RequestedBy: "sre1"}, ""},
+	}
+	outcomes := make([]*outcome, len(cases))
+	var audit []AuditEntry
+	steps := []*at{
+		{when: t1, fn: func(env *testsuite.TestWorkflowEnvironment) {
+			for i, c := range cases {
+				outcomes[i] = update(env, c.op, c.arg)
+			}
+		}},
+		{when: t1.Add(time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			audit = query[[]AuditEntry](t, env, QueryAudit)
+			env.CancelWorkflow()
+		}},
+	}
+	if _, err := runAll(t, &recorder{}, start, RotationInput{Rotation: rot, Members: members}, steps); err == nil {
+		t.Fatal("want the workflow canceled")
+	}
+	accepted := 0
+	for i, c := range cases {
+		o := outcomes[i]
+		if c.want == "" {
+			accepted++
+			if !o.accepted || !o.completed || o.failed != nil {
+				t.Errorf("%s: %+v, want accepted", c.name, o)
+			}
+			continue
+		}
+		if o.accepted || o.rejected == nil || !strings.Contains(o.rejected.Error(), c.want) {
+			t.Errorf("%s: accepted %v, rejected %v; want rejected with %q", c.name, o.accepted, o.rejected, c.want)
+		}
+	}
+	if len(audit) != accepted {
+		t.Errorf("audit: %+v, want only the %d accepted updates", audit, accepted)
+	}
+}
+
+// TestPauseResume: while paused nothing is planned, told or handed off;
+// on resume the slots that ended meanwhile are skipped (not invented) and
+// the running one is planned, told and handed off at once.
+func TestPauseResume(t *testing.T) {
+	rot, members := scenario(t, "sre", 0)
+	start := startOf(t, &rot)
+	day := func(n int) time.Time { return start.Add(time.Duration(n) * 24 * time.Hour) }
+	rec := &recorder{}
+	var sched render.Plan
+	var cfg ConfigResult
+	steps := []*at{
+		{when: day(1).Add(time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			env.SignalWorkflow(Pause, PauseInput{Reason: "reorg"})
+		}},
+		{when: day(2), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			cfg = query[ConfigResult](t, env, QueryConfig)
+		}},
+		{when: day(40).Add(time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			env.SignalWorkflow(Resume, nil)
+		}},
+		{when: day(41).Add(time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			sched = query[render.Plan](t, env, QuerySchedule, ScheduleQuery{From: day(30), To: day(42)})
+			env.CancelWorkflow()
+		}},
+	}
+	if _, err := runAll(t, rec, start, RotationInput{Rotation: rot, Members: members, MaxShiftsPerRun: 20}, steps); err == nil {
+		t.Fatal("want the workflow canceled")
+	}
+	if !cfg.Paused || cfg.PauseReason != "reorg" {
+		t.Errorf("config while paused: %+v", cfg)
+	}
+	var at []time.Time
+	for _, c := range rec.all("pager") {
+		at = append(at, c.At)
+	}
+	want := []time.Time{day(0), day(1), day(40).Add(time.Hour), day(41)}
+	if !slices.EqualFunc(at, want, time.Time.Equal) {
+		t.Errorf("handoffs at %v, want %v", at, want)
+	}
+	for _, c := range rec.all("dm") {
+		if c.At.After(day(1).Add(time.Hour)) && c.At.Before(day(40).Add(time.Hour)) {
+			t.Errorf("message while paused: %+v", c)
+		}
+	}
+	if len(sched.Shifts) != 2 || sched.Shifts[0].Start != render.UTC(day(40)) || sched.Shifts[0].Status != StatusPast {
+		t.Errorf("schedule after resume: %+v, want days 40 and 41 only", sched.Shifts)
+	}
+}
+
+// TestBadConfigFails: a rotation started with a config the engine refuses
+// fails at once.
+func TestBadConfigFails(t *testing.T) {
+	rot, members := scenario(t, "sre", 0)
+	rot.Layers = slices.Clone(rot.Layers)
+	rot.Layers[0].Members = append(slices.Clone(rot.Layers[0].Members), rot.Layers[0].Members[0])
+	rot.Layers[0].Members[len(rot.Layers[0].Members)-1].ID = "zed"
+	_, err := runAll(t, &recorder{}, startOf(t, &rot), RotationInput{Rotation: rot, Members: members}, nil)
+	if err == nil || !strings.Contains(err.Error(), `unknown member "zed"`) {
+		t.Errorf("got %v, want a bad config error", err)
+	}
+}

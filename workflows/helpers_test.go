@@ -1,0 +1,250 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/converter"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/rota-scheduler/rota/activities"
+	"github.com/rota-scheduler/rota/internal/calendar"
+	"github.com/rota-scheduler/rota/internal/config"
+	"github.com/rota-scheduler/rota/internal/engine"
+)
+
+// call is one side effect seen by the recorder.
+type call struct {
+	Kind    string // dm, announce, usergroup, topic, publish, pager
+	Key     string
+	At      time.Time // simulated time of the call
+	To      string    // member or channel
+	Text    string
+	Members []string
+	Shift   engine.Shift
+	Shifts  []engine.Shift
+}
+
+// recorder is a fake Notifier, CalendarPublisher and Pager that records
+// every call with the simulated time.
+type recorder struct {
+	mu    sync.Mutex
+	now   func() time.Time
+	calls []call
+}
+
+func (r *recorder) add(c call) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c.At = r.now()
+	r.calls = append(r.calls, c)
+}
+
+func (r *recorder) all(kind string) []call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []call
+	for _, c := range r.calls {
+		if kind == "" || c.Kind == kind {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func memberIDs(ms []config.Member) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.ID
+	}
+	return out
+}
+
+func (r *recorder) DirectMessage(ctx context.Context, m config.Member, text, key string) error {
+	r.add(call{Kind: "dm", Key: key, To: m.ID, Text: text})
+	return nil
+}
+func (r *recorder) Announce(ctx context.Context, channel, text, key string) error {
+	r.add(call{Kind: "announce", Key: key, To: channel, Text: text})
+	return nil
+}
+func (r *recorder) SetUsergroup(ctx context.Context, group string, ms []config.Member, key string) error {
+	r.add(call{Kind: "usergroup", Key: key, To: group, Members: memberIDs(ms)})
+	return nil
+}
+func (r *recorder) SetTopic(ctx context.Context, channel, topic, key string) error {
+	r.add(call{Kind: "topic", Key: key, To: channel, Text: topic})
+	return nil
+}
+func (r *recorder) Publish(ctx context.Context, rotation string, shifts []engine.Shift, key string) error {
+	r.add(call{Kind: "publish", Key: key, To: rotation, Shifts: slices.Clone(shifts)})
+	return nil
+}
+func (r *recorder) Override(ctx context.Context, schedule string, sh engine.Shift, ms []config.Member, key string) error {
+	r.add(call{Kind: "pager", Key: key, To: schedule, Shift: sh, Members: memberIDs(ms)})
+	return nil
+}
+
+var quiet = slog.New(slog.DiscardHandler)
+
+// newEnv returns a test environment starting at start, with the real
+// activities over rec.
+func newEnv(t *testing.T, rec *recorder, start time.Time) *testsuite.TestWorkflowEnvironment {
+	t.Helper()
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(tlog.NewStructuredLogger(quiet))
+	env := s.NewTestWorkflowEnvironment()
+	env.SetStartTime(start)
+	env.SetTestTimeout(2 * time.Minute)
+	env.RegisterWorkflow(RotationWorkflow)
+	env.RegisterActivity(&activities.Activities{Notifier: rec, Calendars: rec, Pager: rec, Logger: quiet})
+	rec.mu.Lock()
+	rec.now = env.Now
+	rec.mu.Unlock()
+	return env
+}
+
+// scenario loads workflows/testdata/sre-24h.yaml (a copy of
+// shared/scenarios/sre-24h.yaml) and returns rotation id, ending after
+// weeks weeks, with Slack and Opsgenie set so that every side effect runs.
+func scenario(t *testing.T, id string, weeks int) (config.Rotation, []config.Member) {
+	t.Helper()
+	cfg, err := config.Load(filepath.Join("testdata", "sre-24h.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rot, ok := cfg.Rotation(id)
+	if !ok {
+		t.Fatalf("no rotation %s", id)
+	}
+	r := *rot
+	if weeks > 0 {
+		end := calendar.DateTime{Date: r.Start.Date.AddDays(7 * weeks), Hour: r.Start.Hour, Minute: r.Start.Minute}
+		r.End = &end
+	}
+	r.Slack = &config.Slack{Channel: "C-SRE", Usergroup: "S-ONCALL", Topic: true}
+	r.Opsgenie = &config.Opsgenie{Schedule: "sre-schedule"}
+	r.Duties = "- watch the alerts\n- write the handover note"
+	return r, cfg.Members
+}
+
+func startOf(t *testing.T, rot *config.Rotation) time.Time {
+	t.Helper()
+	loc, err := rot.Location()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rot.Start.In(loc)
+}
+
+// batch plans rot from its start up to until in one go, as `rota plan` does.
+func batch(t *testing.T, rot config.Rotation, members []config.Member, until time.Time) (*engine.Planner, *engine.State) {
+	t.Helper()
+	p, err := engine.New(&rot, members)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := p.NewState(startOf(t, &rot))
+	p.PlanUntil(st, until)
+	return p, st
+}
+
+// at is something to do at a simulated time, across runs.
+type at struct {
+	when time.Time
+	fn   func(env *testsuite.TestWorkflowEnvironment)
+	done bool
+}
+
+// runAll executes the workflow from start, following continue-as-new into
+// fresh environments until it completes, is canceled or fails. It returns
+// the number of runs and the last error (nil when it completed).
+func runAll(t *testing.T, rec *recorder, start time.Time, in RotationInput, steps []*at, setup ...func(*testsuite.TestWorkflowEnvironment)) (int, error) {
+	t.Helper()
+	for run := 1; ; run++ {
+		env := newEnv(t, rec, start)
+		for _, f := range setup {
+			f(env)
+		}
+		for _, s := range steps {
+			if s.done || s.when.Before(start) {
+				continue
+			}
+			env.RegisterDelayedCallback(func() {
+				s.done = true
+				s.fn(env)
+			}, s.when.Sub(start))
+		}
+		env.ExecuteWorkflow(RotationWorkflow, in)
+		if !env.IsWorkflowCompleted() {
+			t.Fatal("workflow did not complete")
+		}
+		err := env.GetWorkflowError()
+		var can *workflow.ContinueAsNewError
+		if !errors.As(err, &can) {
+			return run, err
+		}
+		in = RotationInput{}
+		if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &in); err != nil {
+			t.Fatal(err)
+		}
+		if in.State == nil {
+			t.Fatal("continue-as-new without state")
+		}
+		start = env.Now()
+	}
+}
+
+func query[T any](t *testing.T, env *testsuite.TestWorkflowEnvironment, name string, args ...any) T {
+	t.Helper()
+	v, err := env.QueryWorkflow(name, args...)
+	if err != nil {
+		t.Fatalf("query %s: %v", name, err)
+	}
+	var out T
+	if err := v.Get(&out); err != nil {
+		t.Fatalf("query %s: %v", name, err)
+	}
+	return out
+}
+
+// outcome is the outcome of an update, filled in as the workflow handles it.
+type outcome struct {
+	accepted, completed bool
+	rejected, failed    error
+	change              engine.Change
+}
+
+var updates int // numbers update ids
+
+// update sends an update; its outcome is known once the workflow ran.
+func update(env *testsuite.TestWorkflowEnvironment, name string, arg any) *outcome {
+	o := &outcome{}
+	updates++
+	env.UpdateWorkflow(name, fmt.Sprintf("%s-%d", name, updates), &testsuite.TestUpdateCallback{
+		OnAccept: func() { o.accepted = true },
+		OnReject: func(err error) { o.rejected = err },
+		OnComplete: func(v any, err error) {
+			o.completed, o.failed = true, err
+			switch c := v.(type) {
+			case engine.Change:
+				o.change = c
+			case converter.EncodedValue:
+				_ = c.Get(&o.change)
+			}
+		},
+	}, arg)
+	return o
+}
+
+func hasPrefix(s, prefix string) bool { return strings.HasPrefix(s, prefix) }

@@ -1,0 +1,191 @@
+// Package workflows holds RotationWorkflow, the long-lived Temporal
+// workflow that runs one rotation, and the names and payloads of the
+// messages it takes. Everything here is deterministic workflow code.
+package workflows
+
+import (
+	"time"
+
+	"github.com/rota-scheduler/rota/internal/config"
+	"github.com/rota-scheduler/rota/internal/render"
+)
+
+// TaskQueue is the task queue of rota's workers.
+const TaskQueue = "rota"
+
+// WorkflowID is the id of the workflow that runs a rotation.
+func WorkflowID(rotation string) string { return "rota/" + rotation }
+
+// Names of the operations. Each is both a signal (for `temporal workflow
+// signal` and the Web UI) and an update with a validator (for the rota
+// client, which gets an answer at once).
+//
+// An update's payload is the operation's input struct below; it answers an
+// engine.Change (the shifts changed and one note per seat that changed
+// hands). A refused update fails with a temporal.ApplicationError of type
+// "Rejected" whose message says why: refused by its validator (nothing is
+// recorded), or, rarely, by the engine when it runs (recorded in the audit).
+// A signal gets no answer: it is recorded in the audit log, accepted or
+// rejected with the reason. Signals that arrive in the same workflow task
+// are applied in the order of this list (updates keep their order).
+const (
+	Configure   = "configure"
+	Swap        = "swap"
+	Cover       = "cover"
+	LeaveShift  = "leave_shift"
+	Unavailable = "unavailable"
+	Available   = "available"
+	Assign      = "assign"
+	Pause       = "pause"
+	Resume      = "resume"
+)
+
+// Names of the queries.
+const (
+	QuerySchedule = "schedule"
+	QueryWho      = "who"
+	QueryStats    = "stats"
+	QueryAudit    = "audit"
+	QueryConfig   = "config"
+)
+
+// Search attributes (KeywordList) kept on every rotation workflow.
+const (
+	AttrMembers = "RotaMembers" // every member of the rotation
+	AttrOnCall  = "RotaOnCall"  // who is on shift now
+)
+
+// ConfigureInput replaces the rotation's config (from `rota apply`).
+type ConfigureInput struct {
+	Rotation config.Rotation `json:"rotation"`
+	Members  []config.Member `json:"members"`
+}
+
+// SwapInput trades seats: MemberA takes MemberB's seat on ShiftB and the
+// other way round.
+type SwapInput struct {
+	ShiftA      string `json:"shift_a"`
+	MemberA     string `json:"member_a"`
+	ShiftB      string `json:"shift_b"`
+	MemberB     string `json:"member_b"`
+	RequestedBy string `json:"requested_by,omitempty"`
+}
+
+// CoverInput puts By in Member's seat on Shift.
+type CoverInput struct {
+	Shift       string `json:"shift"`
+	Member      string `json:"member"`
+	By          string `json:"by"`
+	RequestedBy string `json:"requested_by,omitempty"`
+}
+
+// LeaveShiftInput takes Member off Shift; a running shift is split now.
+type LeaveShiftInput struct {
+	Shift       string `json:"shift"`
+	Member      string `json:"member"`
+	Reason      string `json:"reason,omitempty"`
+	RequestedBy string `json:"requested_by,omitempty"`
+}
+
+// UnavailableInput says Member cannot serve from From to To.
+type UnavailableInput struct {
+	Member      string    `json:"member"`
+	From        time.Time `json:"from"`
+	To          time.Time `json:"to"`
+	Reason      string    `json:"reason,omitempty"`
+	RequestedBy string    `json:"requested_by,omitempty"`
+}
+
+// AvailableInput withdraws Member's reported unavailability between From and To.
+type AvailableInput struct {
+	Member      string    `json:"member"`
+	From        time.Time `json:"from"`
+	To          time.Time `json:"to"`
+	RequestedBy string    `json:"requested_by,omitempty"`
+}
+
+// AssignInput sets Shift's assignees by hand.
+type AssignInput struct {
+	Shift       string   `json:"shift"`
+	Members     []string `json:"members"`
+	RequestedBy string   `json:"requested_by,omitempty"`
+}
+
+// PauseInput stops planning and announcements until resume.
+type PauseInput struct {
+	Reason      string `json:"reason,omitempty"`
+	RequestedBy string `json:"requested_by,omitempty"`
+}
+
+// ResumeInput starts a paused rotation again.
+type ResumeInput struct {
+	RequestedBy string `json:"requested_by,omitempty"`
+}
+
+// ScheduleQuery asks for the shifts that overlap From..To.
+type ScheduleQuery struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
+// RotationInput starts a rotation's workflow. The workflow continues as new
+// with the same input type, its state carried in State.
+type RotationInput struct {
+	Rotation config.Rotation `json:"rotation"`
+	Members  []config.Member `json:"members"`
+	// MaxShiftsPerRun bounds the shifts a run handles before it continues
+	// as new (default DefaultMaxShiftsPerRun).
+	MaxShiftsPerRun int `json:"max_shifts_per_run,omitempty"`
+	// State is the state carried over by continue-as-new; nil on the first
+	// run. When set, its config wins over Rotation and Members.
+	State *RotationState `json:"state,omitempty"`
+}
+
+// DefaultMaxShiftsPerRun is how many shifts a run handles (sees end) before
+// it continues as new, unless the input says otherwise.
+const DefaultMaxShiftsPerRun = 50
+
+// AuditLimit is how many audit entries a rotation keeps (the latest).
+const AuditLimit = 500
+
+// AuditEntry records one operation, accepted or not.
+type AuditEntry struct {
+	Time        time.Time `json:"time"`
+	Operation   string    `json:"operation"`
+	Via         string    `json:"via"`   // "signal" or "update"
+	Input       string    `json:"input"` // a summary of the payload
+	RequestedBy string    `json:"requested_by,omitempty"`
+	Accepted    bool      `json:"accepted"`
+	Reason      string    `json:"reason,omitempty"` // why it was rejected
+	Shifts      []string  `json:"shifts,omitempty"` // the shifts it changed
+	Notes       []string  `json:"notes,omitempty"`
+}
+
+// Statuses of the shifts in the answer to QuerySchedule.
+const (
+	StatusPast     = "past"     // ended
+	StatusCurrent  = "current"  // running now
+	StatusFinal    = "final"    // planned: the assignees are final
+	StatusForecast = "forecast" // not planned yet: what planning would give now
+)
+
+// The answer to QuerySchedule is a render.Plan whose shifts carry a Status;
+// QueryStats answers a report.Report.
+
+// WhoResult answers QueryWho.
+type WhoResult struct {
+	Rotation string         `json:"rotation"`
+	At       time.Time      `json:"at"`
+	Paused   bool           `json:"paused"`
+	OnCall   []string       `json:"on_call"` // assignees of the current shifts
+	Current  []render.Shift `json:"current"`
+	Next     []render.Shift `json:"next"` // the shifts that start next
+}
+
+// ConfigResult answers QueryConfig.
+type ConfigResult struct {
+	Rotation    config.Rotation `json:"rotation"`
+	Members     []config.Member `json:"members"`
+	Paused      bool            `json:"paused"`
+	PauseReason string          `json:"pause_reason,omitempty"`
+}

@@ -1,0 +1,139 @@
+package workflows
+
+import (
+	"slices"
+	"time"
+
+	"github.com/rota-scheduler/rota/internal/config"
+	"github.com/rota-scheduler/rota/internal/engine"
+)
+
+// RotationState is everything a rotation's workflow knows. It is a plain
+// serializable value, carried from run to run by continue-as-new.
+type RotationState struct {
+	Rotation config.Rotation `json:"rotation"`
+	Members  []config.Member `json:"members"`
+	// Engine is the engine's state: ledgers and planned shifts. Nil until
+	// the first planning.
+	Engine *engine.State `json:"engine,omitempty"`
+	// NextStart is the start of the first slot not planned yet (it is
+	// planned at NextStart - plan_ahead); zero once planning has begun means
+	// the rotation has no more slots.
+	NextStart time.Time `json:"next_start,omitzero"`
+	// Events records, per planned shift, the deadlines already handled.
+	Events []ShiftEvents `json:"events"`
+	// Audit is the latest AuditLimit operations, oldest first.
+	Audit       []AuditEntry `json:"audit"`
+	Paused      bool         `json:"paused,omitempty"`
+	PauseReason string       `json:"pause_reason,omitempty"`
+	// Changes counts accepted changes and Publications calendar
+	// publications: they number the idempotency keys of those events.
+	Changes      int `json:"changes,omitempty"`
+	Publications int `json:"publications,omitempty"`
+	// Runs counts the runs of the workflow so far (this one included).
+	Runs int `json:"runs,omitempty"`
+}
+
+// ShiftEvents says which deadlines of a planned shift have been handled.
+type ShiftEvents struct {
+	Shift     string `json:"shift"`
+	Notified  bool   `json:"notified,omitempty"`
+	HandedOff bool   `json:"handed_off,omitempty"`
+	Ended     bool   `json:"ended,omitempty"`
+	// Rehand numbers a handoff run again because a change gave a running
+	// shift new assignees (0: the first handoff).
+	Rehand int `json:"rehand,omitempty"`
+}
+
+// shifts returns the planned shifts (in start order), none before planning.
+func (s *RotationState) shifts() []engine.Shift {
+	if s.Engine == nil {
+		return nil
+	}
+	return s.Engine.Shifts
+}
+
+// events returns the events of a shift, creating them.
+func (s *RotationState) events(id string) *ShiftEvents {
+	for i := range s.Events {
+		if s.Events[i].Shift == id {
+			return &s.Events[i]
+		}
+	}
+	s.Events = append(s.Events, ShiftEvents{Shift: id})
+	return &s.Events[len(s.Events)-1]
+}
+
+// syncEvents keeps one entry per planned shift, in the shifts' order:
+// entries of pruned shifts go, new shifts get one from init.
+func (s *RotationState) syncEvents(init func(sh *engine.Shift) ShiftEvents) {
+	out := make([]ShiftEvents, 0, len(s.shifts()))
+	for i := range s.shifts() {
+		sh := &s.Engine.Shifts[i]
+		j := slices.IndexFunc(s.Events, func(e ShiftEvents) bool { return e.Shift == sh.ID })
+		if j >= 0 {
+			out = append(out, s.Events[j])
+		} else {
+			e := init(sh)
+			e.Shift = sh.ID
+			out = append(out, e)
+		}
+	}
+	s.Events = out
+}
+
+// member returns the config of a member by id (a bare one for an id the
+// config does not know any more).
+func (s *RotationState) member(id string) config.Member {
+	for _, m := range s.Members {
+		if m.ID == id {
+			return m
+		}
+	}
+	return config.Member{ID: id, Name: id}
+}
+
+func (s *RotationState) knows(id string) bool {
+	return slices.ContainsFunc(s.Members, func(m config.Member) bool { return m.ID == id })
+}
+
+func (s *RotationState) members(ids []string) []config.Member {
+	out := make([]config.Member, len(ids))
+	for i, id := range ids {
+		out[i] = s.member(id)
+	}
+	return out
+}
+
+// shift returns the planned shift with the given id.
+func (s *RotationState) shift(id string) (*engine.Shift, bool) {
+	for i := range s.shifts() {
+		if s.Engine.Shifts[i].ID == id {
+			return &s.Engine.Shifts[i], true
+		}
+	}
+	return nil, false
+}
+
+// onCall lists, sorted and once each, the assignees of the shifts running at t.
+func (s *RotationState) onCall(t time.Time) []string {
+	var out []string
+	for _, sh := range s.shifts() {
+		if !sh.Start.After(t) && t.Before(sh.End) {
+			for _, id := range sh.Assignees {
+				if !slices.Contains(out, id) {
+					out = append(out, id)
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (s *RotationState) audit(e AuditEntry) {
+	s.Audit = append(s.Audit, e)
+	if n := len(s.Audit) - AuditLimit; n > 0 {
+		s.Audit = slices.Delete(s.Audit, 0, n)
+	}
+}

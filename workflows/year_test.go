@@ -1,0 +1,212 @@
+package workflows
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/rota-scheduler/rota/internal/config"
+	"github.com/rota-scheduler/rota/internal/engine"
+	"github.com/rota-scheduler/rota/internal/render"
+)
+
+// TestYearMatchesBatchPlan runs rotation sre of sre-24h.yaml for 52
+// simulated weeks, through several continue-as-new, and checks that its
+// assignments are those of planning the year in one batch (rota plan),
+// and that every shift was told, handed off and mirrored once, on time.
+func TestYearMatchesBatchPlan(t *testing.T) {
+	rot, members := scenario(t, "sre", 52)
+	start := startOf(t, &rot)
+	end := rot.End.In(start.Location())
+	_, want := batch(t, rot, members, end)
+	if len(want.Shifts) != 364 {
+		t.Fatalf("batch planned %d shifts, want 364", len(want.Shifts))
+	}
+
+	rec := &recorder{}
+	begin := start.Add(-13 * 24 * time.Hour) // the workflow starts before the rotation
+	var audit []AuditEntry
+	var who WhoResult
+	var sched render.Plan
+	steps := []*at{
+		// Pause and resume at once early on: the audit must survive every
+		// continue-as-new, and nothing is missed.
+		{when: start.Add(5*24*time.Hour + time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			env.SignalWorkflow(Pause, PauseInput{Reason: "drill", RequestedBy: "sre1"})
+			env.SignalWorkflow(Resume, ResumeInput{RequestedBy: "sre1"})
+		}},
+		{when: end.Add(-36 * time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			audit = query[[]AuditEntry](t, env, QueryAudit)
+			who = query[WhoResult](t, env, QueryWho)
+			sched = query[render.Plan](t, env, QuerySchedule, ScheduleQuery{From: end.Add(-10 * 24 * time.Hour), To: end})
+		}},
+	}
+	runs, err := runAll(t, rec, begin, RotationInput{Rotation: rot, Members: members, MaxShiftsPerRun: 60}, steps)
+	if err != nil {
+		t.Fatalf("workflow failed: %v", err)
+	}
+	t.Logf("%d runs, %d side effects", runs, len(rec.all("")))
+	if runs < 2 {
+		t.Errorf("%d runs: want at least one continue-as-new", runs)
+	}
+
+	// Assignments at handoff (the pager override) equal the batch plan.
+	pager := rec.all("pager")
+	if len(pager) != len(want.Shifts) {
+		t.Errorf("%d pager overrides, want %d", len(pager), len(want.Shifts))
+	}
+	for i, sh := range want.Shifts {
+		if i >= len(pager) {
+			break
+		}
+		got := pager[i]
+		if got.Shift.ID != sh.ID || !slices.Equal(got.Members, sh.Assignees) {
+			t.Fatalf("shift %d: workflow %s %v, batch %s %v", i, got.Shift.ID, got.Members, sh.ID, sh.Assignees)
+		}
+		if !got.At.Equal(sh.Start) {
+			t.Errorf("%s mirrored to the pager at %s, want its start %s", sh.ID, got.At, sh.Start)
+		}
+		if got.Key != sh.ID+"/handoff/pager" {
+			t.Errorf("pager key %q", got.Key)
+		}
+	}
+
+	// Every assignee was told once, notify_before ahead; every shift was
+	// announced once, at its start.
+	dms := map[string][]call{}
+	for _, c := range rec.all("dm") {
+		dms[c.Key] = append(dms[c.Key], c)
+	}
+	announces := map[string][]call{}
+	for _, c := range rec.all("announce") {
+		announces[c.Key] = append(announces[c.Key], c)
+	}
+	for _, sh := range want.Shifts {
+		for _, m := range sh.Assignees {
+			key := sh.ID + "/notify/" + m
+			got := dms[key]
+			if len(got) != 1 {
+				t.Fatalf("%s: %d messages", key, len(got))
+			}
+			if wantAt := sh.Start.Add(-rot.NotifyBefore); !got[0].At.Equal(wantAt) {
+				t.Errorf("%s sent at %s, want %s", key, got[0].At, wantAt)
+			}
+		}
+		got := announces[sh.ID+"/handoff/announce"]
+		if len(got) != 1 || !got[0].At.Equal(sh.Start) {
+			t.Fatalf("%s: handoff announcements %+v", sh.ID, got)
+		}
+	}
+	if n := len(rec.all("usergroup")); n != len(want.Shifts) {
+		t.Errorf("%d usergroup updates, want %d", n, len(want.Shifts))
+	}
+
+	// Calendars were published as planning went; the last publication of
+	// each shift shows the batch plan.
+	final := map[string][]string{}
+	for _, c := range rec.all("publish") {
+		for _, sh := range c.Shifts {
+			final[sh.ID] = sh.Assignees
+		}
+	}
+	for _, sh := range want.Shifts {
+		if !slices.Equal(final[sh.ID], sh.Assignees) {
+			t.Fatalf("calendar shows %s %v, want %v", sh.ID, final[sh.ID], sh.Assignees)
+		}
+	}
+
+	// The audit came through every continue-as-new.
+	if len(audit) != 2 || audit[0].Operation != Pause || !audit[0].Accepted || audit[1].Operation != Resume || !audit[1].Accepted {
+		t.Errorf("audit at the end of the year: %+v", audit)
+	}
+	// Queries near the end agree with the batch plan.
+	if len(who.Current) != 1 || !slices.Equal(who.OnCall, sortedCopy(who.Current[0].Assignees)) {
+		t.Errorf("who: %+v", who)
+	} else if sh, ok := want.Shift(who.Current[0].ID); !ok || !slices.Equal(sh.Assignees, who.Current[0].Assignees) {
+		t.Errorf("who says %+v, batch %+v", who.Current[0], sh)
+	}
+	if len(sched.Shifts) != 10 {
+		t.Errorf("schedule: %d shifts, want 10", len(sched.Shifts))
+	}
+	for _, s := range sched.Shifts {
+		sh, ok := want.Shift(s.ID)
+		if !ok || !slices.Equal(sh.Assignees, s.Assignees) {
+			t.Errorf("schedule %+v, batch %+v", s, sh)
+		}
+	}
+}
+
+func sortedCopy(s []string) []string {
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return c
+}
+
+// TestStartsWithTheRunningShift starts a rotation in its second week: it
+// begins with the shift running now, whose assignees are told at once and
+// handed the rotation, and earlier slots are not invented.
+func TestStartsWithTheRunningShift(t *testing.T) {
+	rot, members := scenario(t, "sre", 0)
+	start := startOf(t, &rot)
+	now := start.Add(10*24*time.Hour + 3*time.Hour)
+	rec := &recorder{}
+	var who WhoResult
+	var sched render.Plan
+	steps := []*at{{when: now.Add(time.Minute), fn: func(env *testsuite.TestWorkflowEnvironment) {
+		who = query[WhoResult](t, env, QueryWho)
+		sched = query[render.Plan](t, env, QuerySchedule, ScheduleQuery{From: now.Add(-48 * time.Hour), To: now.Add(40 * 24 * time.Hour)})
+		env.CancelWorkflow()
+	}}}
+	if _, err := runAll(t, rec, now, RotationInput{Rotation: rot, Members: members}, steps); err == nil {
+		t.Fatal("want the workflow canceled")
+	}
+	first := start.Add(10 * 24 * time.Hour).UTC()
+	if len(who.Current) != 1 || who.Current[0].Start != render.UTC(first) {
+		t.Fatalf("who: %+v", who)
+	}
+	id := who.Current[0].ID
+	for _, kind := range []string{"dm", "announce", "usergroup", "topic", "pager"} {
+		var got []call
+		for _, c := range rec.all(kind) {
+			if hasPrefix(c.Key, id+"/") {
+				got = append(got, c)
+			}
+		}
+		if len(got) != 1 || !got[0].At.Equal(now) {
+			t.Errorf("%s for the running shift: %+v, want one at %s", kind, got, now)
+		}
+	}
+	// Planned: from the running shift to plan_ahead (28 days) ahead; later
+	// ones are a forecast.
+	counts := map[string]int{}
+	for i, s := range sched.Shifts {
+		counts[s.Status]++
+		if i == 0 && (s.ID != id || s.Status != StatusCurrent) {
+			t.Errorf("first shift %+v, want the running one", s)
+		}
+	}
+	if counts[StatusPast] != 0 || counts[StatusCurrent] != 1 || counts[StatusFinal] != 28 || counts[StatusForecast] != 12 {
+		t.Errorf("statuses %v", counts)
+	}
+	// The forecast is what planning would give.
+	_, st := batchFrom(t, rot, members, now, now.Add(40*24*time.Hour))
+	for _, s := range sched.Shifts {
+		if sh, ok := st.Shift(s.ID); !ok || !slices.Equal(sh.Assignees, s.Assignees) {
+			t.Errorf("%s %s %v, planning gives %v", s.Status, s.ID, s.Assignees, sh)
+		}
+	}
+}
+
+// batchFrom plans rot from the shift running at from, up to until.
+func batchFrom(t *testing.T, rot config.Rotation, members []config.Member, from, until time.Time) (*engine.Planner, *engine.State) {
+	t.Helper()
+	p, err := engine.New(&rot, members)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := p.NewState(from)
+	p.PlanUntil(st, until)
+	return p, st
+}
