@@ -2,7 +2,7 @@
 #
 #   make run     the whole dev stack: Temporal dev server + worker + example config
 #   make build   bin/rota (the CLI) and bin/rota-worker
-#   make test    vet, unit tests and the real-server integration test
+#   make test    lint, then unit, workflow, replay and real-server integration tests
 #   make lint    gofmt, go vet and workflowcheck on ./workflows/...
 #   make clean   remove the built binaries (keeps bin/temporal and the dev data)
 #   make distclean  also remove bin/ and .data/ (the dev server's database)
@@ -41,9 +41,8 @@ run: $(TEMPORAL)
 	@exec ./scripts/run.sh
 
 # The integration test (./integration) needs bin/temporal; it skips without it.
-test: $(TEMPORAL)
-	$(GO) vet ./...
-	$(GO) test -timeout 15m ./...
+test: lint $(TEMPORAL)
+	$(GO) test -count=1 -timeout 15m ./...
 
 unit:
 	$(GO) test -short ./...

@@ -142,7 +142,7 @@ $(say "rota is running. Try, in another terminal:")
         --input '$swap_json'
 
   Edit $CONFIG, then: bin/rota apply -f $CONFIG --dry-run
-  Docs: docs/running.md, docs/operations.md
+  Docs: README.md (signals, updates, queries), docs/running.md
 
 Following the worker's log (.data/worker.log). Ctrl-C stops the server and the worker.
 EOF

@@ -2,8 +2,8 @@ package main
 
 // Operations on running rotations. Each is a Temporal update (the workflow
 // validates it and answers at once); a rejected one prints the reason and
-// exits 1. The same names are signals too: docs/operations.md has the
-// `temporal workflow signal` equivalents.
+// exits 1. The same names are signals too: the README's "Signals, updates
+// and queries" has the `temporal workflow signal` equivalents.
 
 import (
 	"context"
