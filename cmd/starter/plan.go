@@ -104,18 +104,13 @@ func strategyName(rot *config.Rotation) string {
 	return strings.Join(names, ",")
 }
 
+// viewerZone is --tz, or the rotation's zone.
 func viewerZone(o *offline, tz string) (*time.Location, error) {
-	if tz == "" {
-		return o.loc, nil
+	loc, err := loadZone(tz)
+	if err != nil || loc != nil {
+		return loc, err
 	}
-	if tz == "Local" {
-		return time.Local, nil
-	}
-	loc, err := calendar.LoadLocation(tz)
-	if err != nil {
-		return nil, usagef("--tz: %v", err)
-	}
-	return loc, nil
+	return o.loc, nil
 }
 
 // offlineFlags are the flags of the commands that plan from config files.
