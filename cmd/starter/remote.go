@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -24,13 +23,11 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/rota-scheduler/rota/internal/calendar"
+	"github.com/rota-scheduler/rota/internal/temporalconn"
 	"github.com/rota-scheduler/rota/workflows"
 )
 
-// Defaults of the connection, as the Temporal CLI has them.
 const (
-	defaultAddress   = "localhost:7233"
-	defaultNamespace = "default"
 	// callTimeout bounds one command's work on the server: an update waits
 	// for a worker to run it, so a missing worker shows up as this timeout.
 	callTimeout = 30 * time.Second
@@ -40,26 +37,17 @@ const (
 // TEMPORAL_API_KEY, TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY are read from the
 // environment only.
 type remote struct {
-	address   string
-	namespace string
-	as        string // requested_by of operations
+	temporalconn.Conn
+	as string // requested_by of operations
 }
 
 // getenv is os.Getenv; tests replace it.
 var getenv = os.Getenv
 
-func envOr(name, def string) string {
-	if v := getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
 // addRemote adds --address and --namespace to fs; withAs adds --as too.
 func addRemote(fs *flag.FlagSet, withAs bool) *remote {
 	r := &remote{}
-	fs.StringVar(&r.address, "address", envOr("TEMPORAL_ADDRESS", defaultAddress), "Temporal frontend host:port (env TEMPORAL_ADDRESS)")
-	fs.StringVar(&r.namespace, "namespace", envOr("TEMPORAL_NAMESPACE", defaultNamespace), "Temporal namespace (env TEMPORAL_NAMESPACE)")
+	r.Register(fs, getenv)
 	if withAs {
 		fs.StringVar(&r.as, "as", getenv("ROTA_USER"), "member id recorded as requesting the change (env ROTA_USER)")
 	}
@@ -68,31 +56,15 @@ func addRemote(fs *flag.FlagSet, withAs bool) *remote {
 
 // options builds the client options from the flags and the environment.
 func (r *remote) options() (client.Options, error) {
-	opts := client.Options{
-		HostPort:  r.address,
-		Namespace: r.namespace,
-		Identity:  "rota-cli",
-		Logger:    sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))),
+	opts, err := r.Options(getenv)
+	if err != nil {
+		return opts, err
 	}
+	opts.Identity = "rota-cli"
 	if u := getenv("ROTA_USER"); u != "" {
 		opts.Identity = "rota-cli:" + u
 	}
-	cert, key := getenv("TEMPORAL_TLS_CERT"), getenv("TEMPORAL_TLS_KEY")
-	if (cert == "") != (key == "") {
-		return opts, errors.New("set both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY, or neither")
-	}
-	if cert != "" {
-		pair, err := tls.LoadX509KeyPair(cert, key)
-		if err != nil {
-			return opts, fmt.Errorf("TLS client certificate: %w", err)
-		}
-		opts.Credentials = client.NewMTLSCredentials(pair)
-		opts.ConnectionOptions.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
-	}
-	if k := getenv("TEMPORAL_API_KEY"); k != "" {
-		opts.Credentials = client.NewAPIKeyStaticCredentials(k)
-		opts.ConnectionOptions.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
-	}
+	opts.Logger = sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	return opts, nil
 }
 
@@ -107,7 +79,7 @@ func (r *remote) dial(ctx context.Context) (client.Client, error) {
 	c, err := client.DialContext(dctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("cannot reach Temporal at %s (namespace %s): %v\n(is the server running? `make run` starts a local one; set TEMPORAL_ADDRESS or --address otherwise)",
-			r.address, r.namespace, err)
+			r.Address, r.Namespace, err)
 	}
 	return c, nil
 }

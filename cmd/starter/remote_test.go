@@ -228,12 +228,12 @@ func TestConnectionFromEnv(t *testing.T) {
 	defer func() { getenv = old }()
 	fs := newFlags("t")
 	r := addRemote(fs, false)
-	if err := fs.Parse(nil); err != nil || r.address != "temporal.example:7233" || r.namespace != "ops" {
+	if err := fs.Parse(nil); err != nil || r.Address != "temporal.example:7233" || r.Namespace != "ops" {
 		t.Errorf("from env: %+v", r)
 	}
 	fs = newFlags("t")
 	r = addRemote(fs, false)
-	if err := fs.Parse([]string{"--address", "h:1", "--namespace", "n"}); err != nil || r.address != "h:1" || r.namespace != "n" {
+	if err := fs.Parse([]string{"--address", "h:1", "--namespace", "n"}); err != nil || r.Address != "h:1" || r.Namespace != "n" {
 		t.Errorf("flags over env: %+v", r)
 	}
 	env = map[string]string{"TEMPORAL_TLS_CERT": "/x.pem"}
@@ -248,7 +248,7 @@ func TestConnectionFromEnv(t *testing.T) {
 	fs = newFlags("t")
 	r = addRemote(fs, false)
 	_ = fs.Parse(nil)
-	if r.address != "localhost:7233" || r.namespace != "default" {
+	if r.Address != "localhost:7233" || r.Namespace != "default" {
 		t.Errorf("defaults: %+v", r)
 	}
 }

@@ -5,6 +5,7 @@
 //
 //	TEMPORAL_ADDRESS    -address    host:port of the Temporal frontend (default localhost:7233)
 //	TEMPORAL_NAMESPACE  -namespace  namespace (default "default")
+//	TEMPORAL_API_KEY, or TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: credentials (environment only)
 //	ROTA_LOG_FORMAT     -log-format text or json (default text)
 //	ROTA_LOG_LEVEL      -log-level  debug, info, warn or error (default info)
 //
@@ -29,6 +30,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/rota-scheduler/rota/activities"
+	"github.com/rota-scheduler/rota/internal/temporalconn"
 	"github.com/rota-scheduler/rota/workflows"
 )
 
@@ -52,8 +54,8 @@ func env(name, def string) string {
 func run(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	address := fs.String("address", env("TEMPORAL_ADDRESS", "localhost:7233"), "Temporal frontend host:port ($TEMPORAL_ADDRESS)")
-	namespace := fs.String("namespace", env("TEMPORAL_NAMESPACE", "default"), "Temporal namespace ($TEMPORAL_NAMESPACE)")
+	var conn temporalconn.Conn
+	conn.Register(fs, os.Getenv)
 	format := fs.String("log-format", env("ROTA_LOG_FORMAT", "text"), "log format: text or json ($ROTA_LOG_FORMAT)")
 	level := fs.String("log-level", env("ROTA_LOG_LEVEL", "info"), "log level: debug, info, warn or error ($ROTA_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
@@ -70,19 +72,20 @@ func run(args []string, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	c, err := client.DialContext(ctx, client.Options{
-		HostPort:  *address,
-		Namespace: *namespace,
-		Logger:    tlog.NewStructuredLogger(logger),
-	})
+	opts, err := conn.Options(os.Getenv)
 	if err != nil {
-		return fmt.Errorf("connect to Temporal at %s: %w", *address, err)
+		return err
+	}
+	opts.Logger = tlog.NewStructuredLogger(logger)
+	c, err := client.DialContext(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("connect to Temporal at %s: %w", conn.Address, err)
 	}
 	defer c.Close()
 
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
 	Register(w, activities.NewLogging(logger))
-	logger.Info("worker starting", "address", *address, "namespace", *namespace, "task_queue", workflows.TaskQueue)
+	logger.Info("worker starting", "address", conn.Address, "namespace", conn.Namespace, "task_queue", workflows.TaskQueue)
 
 	interrupt := make(chan any)
 	go func() {
