@@ -158,8 +158,8 @@ func runPlan(args []string, stdout io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if !slices.Contains(render.Formats, *format) {
-		return usagef("unknown format %q: want one of %s", *format, strings.Join(render.Formats, ", "))
+	if err := checkFormat(*format, render.Formats...); err != nil {
+		return err
 	}
 	set := 0
 	for _, b := range []bool{*to != "", *weeks > 0, *shifts > 0} {
@@ -219,8 +219,8 @@ func runForecast(args []string, stdout io.Writer) error {
 	if *shifts < 1 || *samples < 1 {
 		return usagef("--shifts and --samples must be at least 1")
 	}
-	if *format != "table" && *format != "json" {
-		return usagef("unknown format %q: want table or json", *format)
+	if err := checkFormat(*format, "table", "json"); err != nil {
+		return err
 	}
 	o, loc, start, err := of.load("")
 	if err != nil {

@@ -22,15 +22,25 @@ import (
 
 // readFlags are the flags every read command has.
 type readFlags struct {
-	format *string
-	tz     *string
+	format  *string
+	tz      *string
+	formats []string
 }
 
-func addReadFlags(fs *flag.FlagSet, formats string) readFlags {
+func addReadFlags(fs *flag.FlagSet, formats ...string) readFlags {
 	return readFlags{
-		format: fs.String("format", "table", "output: "+formats),
-		tz:     fs.String("tz", "", "show times in this IANA zone, or Local (default: the rotation's)"),
+		format:  fs.String("format", "table", "output: "+strings.Join(formats, ", ")),
+		tz:      fs.String("tz", "", "show times in this IANA zone, or Local (default: the rotation's)"),
+		formats: formats,
 	}
+}
+
+// check checks --format and returns the --tz zone (nil when not given).
+func (rf readFlags) check() (*time.Location, error) {
+	if err := checkFormat(*rf.format, rf.formats...); err != nil {
+		return nil, err
+	}
+	return loadZone(*rf.tz)
 }
 
 // whoView is who is on call in one rotation: the who query's answer with
@@ -43,16 +53,13 @@ type whoView struct {
 
 func runWho(args []string, stdout io.Writer) error {
 	fs := newFlags("who")
-	rf := addReadFlags(fs, "table or json")
+	rf := addReadFlags(fs, "table", "json")
 	rem := addRemote(fs, false)
 	pos, err := parseArgs(fs, args, 0, 1, "ROTATION")
 	if err != nil {
 		return err
 	}
-	if err := checkFormat(*rf.format, "table", "json"); err != nil {
-		return err
-	}
-	loc, err := loadZone(*rf.tz)
+	loc, err := rf.check()
 	if err != nil {
 		return err
 	}
@@ -200,7 +207,7 @@ func localUTC(s string, loc *time.Location) string {
 
 func runShow(args []string, stdout io.Writer) error {
 	fs := newFlags("show")
-	rf := addReadFlags(fs, "table, json, csv or grid")
+	rf := addReadFlags(fs, render.Formats...)
 	weeks := fs.Int("weeks", 2, "show this many weeks")
 	from := fs.String("from", "", "from this date or time (default: now)")
 	rot := fs.String("rotation", "", "rotation id (or give it as the argument)")
@@ -213,15 +220,12 @@ func runShow(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := checkFormat(*rf.format, render.Formats...); err != nil {
+	loc, err := rf.check()
+	if err != nil {
 		return err
 	}
 	if *weeks < 1 || *weeks > 520 {
 		return usagef("--weeks must be between 1 and 520")
-	}
-	loc, err := loadZone(*rf.tz)
-	if err != nil {
-		return err
 	}
 	var start *moment
 	if *from != "" {
@@ -282,7 +286,7 @@ func utcString(s string) string {
 
 func runAudit(args []string, stdout io.Writer) error {
 	fs := newFlags("audit")
-	rf := addReadFlags(fs, "table or json")
+	rf := addReadFlags(fs, "table", "json")
 	rot := fs.String("rotation", "", "rotation id (or give it as the argument)")
 	rem := addRemote(fs, false)
 	pos, err := parseArgs(fs, args, 0, 1, "ROTATION")
@@ -293,10 +297,7 @@ func runAudit(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := checkFormat(*rf.format, "table", "json"); err != nil {
-		return err
-	}
-	loc, err := loadZone(*rf.tz)
+	loc, err := rf.check()
 	if err != nil {
 		return err
 	}
