@@ -382,3 +382,58 @@ func TestBadConfigFails(t *testing.T) {
 		t.Errorf("got %v, want a bad config error", err)
 	}
 }
+
+// TestReconfigureKeepsTheRunningHandoff: applying a changed config (as
+// `rota apply` does) in the middle of a shift neither hands the running
+// shift off again nor changes who serves the shifts already planned.
+func TestReconfigureKeepsTheRunningHandoff(t *testing.T) {
+	rot, members := scenario(t, "sre", 1)
+	start := startOf(t, &rot)
+	day := func(n int) time.Time { return start.Add(time.Duration(n) * 24 * time.Hour) }
+	rec := &recorder{}
+	changed := rot
+	changed.Name = "SRE primary on-call (renamed)"
+	changed.Duties = "- a new duty list"
+	var before, after render.Plan
+	var res *outcome
+	steps := []*at{
+		{when: day(1).Add(3 * time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			before = query[render.Plan](t, env, QuerySchedule, ScheduleQuery{From: day(0), To: day(7)})
+			res = update(env, Configure, ConfigureInput{Rotation: changed, Members: members})
+		}},
+		{when: day(1).Add(4 * time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			after = query[render.Plan](t, env, QuerySchedule, ScheduleQuery{From: day(0), To: day(7)})
+			cfg := query[ConfigResult](t, env, QueryConfig)
+			if cfg.Rotation.Name != changed.Name {
+				t.Errorf("config after configure: %q", cfg.Rotation.Name)
+			}
+		}},
+	}
+	if _, err := runAll(t, rec, start, RotationInput{Rotation: rot, Members: members}, steps); err != nil {
+		t.Fatal(err)
+	}
+	if res == nil || !res.completed || res.failed != nil || res.rejected != nil {
+		t.Fatalf("configure: %+v", res)
+	}
+	for i := range before.Shifts {
+		if !slices.Equal(before.Shifts[i].Assignees, after.Shifts[i].Assignees) {
+			t.Errorf("%s: %v became %v", before.Shifts[i].ID, before.Shifts[i].Assignees, after.Shifts[i].Assignees)
+		}
+	}
+	pager := rec.all("pager")
+	if len(pager) != 7 {
+		t.Errorf("%d pager syncs for 7 shifts", len(pager))
+	}
+	keys := map[string]bool{}
+	for _, c := range pager {
+		if keys[c.Key] {
+			t.Errorf("handed off twice: %s", c.Key)
+		}
+		keys[c.Key] = true
+	}
+	for _, c := range rec.all("announce") {
+		if c.At.After(day(1)) && c.At.Before(day(2)) && strings.Contains(c.Key, "handoff") {
+			t.Errorf("running shift announced again at %v: %s", c.At, c.Key)
+		}
+	}
+}
