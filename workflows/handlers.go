@@ -44,7 +44,10 @@ func (w *rotation) register(ctx workflow.Context) error {
 			if err != nil {
 				return report.Report{}, err
 			}
-			return report.Of(p, w.st.shifts()), nil
+			if w.st.Engine == nil {
+				return report.Of(p, nil), nil
+			}
+			return report.OfState(p, w.st.Engine), nil
 		}),
 		workflow.SetQueryHandler(ctx, QueryAudit, func() ([]AuditEntry, error) {
 			return w.st.Audit, nil

@@ -10,6 +10,7 @@ import (
 	"github.com/rota-scheduler/rota/internal/config"
 	"github.com/rota-scheduler/rota/internal/engine"
 	"github.com/rota-scheduler/rota/internal/render"
+	"github.com/rota-scheduler/rota/internal/report"
 )
 
 // TestYearMatchesBatchPlan runs rotation sre of sre-24h.yaml for 52
@@ -20,7 +21,7 @@ func TestYearMatchesBatchPlan(t *testing.T) {
 	rot, members := scenario(t, "sre", 52)
 	start := startOf(t, &rot)
 	end := rot.End.In(start.Location())
-	_, want := batch(t, rot, members, end)
+	p, want := batch(t, rot, members, end)
 	if len(want.Shifts) != 364 {
 		t.Fatalf("batch planned %d shifts, want 364", len(want.Shifts))
 	}
@@ -30,6 +31,7 @@ func TestYearMatchesBatchPlan(t *testing.T) {
 	var audit []AuditEntry
 	var who WhoResult
 	var sched render.Plan
+	var stats report.Report
 	steps := []*at{
 		// Pause and resume at once early on: the audit must survive every
 		// continue-as-new, and nothing is missed.
@@ -41,6 +43,9 @@ func TestYearMatchesBatchPlan(t *testing.T) {
 			audit = query[[]AuditEntry](t, env, QueryAudit)
 			who = query[WhoResult](t, env, QueryWho)
 			sched = query[render.Plan](t, env, QuerySchedule, ScheduleQuery{From: end.Add(-10 * 24 * time.Hour), To: end})
+		}},
+		{when: end.Add(-time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			stats = query[report.Report](t, env, QueryStats)
 		}},
 	}
 	runs, err := runAll(t, rec, begin, RotationInput{Rotation: rot, Members: members, MaxShiftsPerRun: 60}, steps)
@@ -126,6 +131,11 @@ func TestYearMatchesBatchPlan(t *testing.T) {
 		t.Errorf("who: %+v", who)
 	} else if sh, ok := want.Shift(who.Current[0].ID); !ok || !slices.Equal(sh.Assignees, who.Current[0].Assignees) {
 		t.Errorf("who says %+v, batch %+v", who.Current[0], sh)
+	}
+	// Stats cover the whole year, though the workflow pruned old shifts:
+	// the same load per member as `rota plan` reports.
+	if wantStats := report.Of(p, want.Shifts); !slices.Equal(stats.Members, wantStats.Members) || stats.Spread != wantStats.Spread {
+		t.Errorf("stats at the end of the year:\n%+v\nwant\n%+v", stats.Members, wantStats.Members)
 	}
 	if len(sched.Shifts) != 10 {
 		t.Errorf("schedule: %d shifts, want 10", len(sched.Shifts))

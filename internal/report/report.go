@@ -191,3 +191,26 @@ func Of(p *engine.Planner, shifts []engine.Shift) Report {
 		Location: p.Calendar().Location,
 	})
 }
+
+// OfState measures the whole history of a rotation planned by p: each
+// member's load comes from the ledgers, which keep the load of the shifts
+// Prune dropped; coverage and violations are over the shifts st still
+// holds. A shift split while running counts by its share.
+func OfState(p *engine.Planner, st *engine.State) Report {
+	r := Of(p, st.Shifts)
+	for i := range r.Members {
+		m := &r.Members[i]
+		led, ok := st.Ledgers[m.ID]
+		if !ok {
+			continue
+		}
+		a := led.Actual
+		m.Weekday, m.Weekend, m.Holiday = whole(a.Weekday), whole(a.Weekend), whole(a.Holiday)
+		m.Shifts, m.Hours = whole(a.Total()), math.Round(a.Hours*10)/10
+	}
+	r.Spread = spread(r.Members)
+	r.Balance = balance(r.Members)
+	return r
+}
+
+func whole(x float64) int { return int(math.Round(x)) }

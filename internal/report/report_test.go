@@ -1,10 +1,13 @@
 package report
 
 import (
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/rota-scheduler/rota/internal/calendar"
+	"github.com/rota-scheduler/rota/internal/config"
 	"github.com/rota-scheduler/rota/internal/engine"
 )
 
@@ -63,5 +66,34 @@ func TestRestViolationsShortGap(t *testing.T) {
 	}
 	if r.Balance != 100 || r.Coverage != 100 {
 		t.Errorf("one member: balance %v, coverage %v", r.Balance, r.Coverage)
+	}
+}
+
+// TestOfStateKeepsPrunedLoad: after old shifts are pruned from a state,
+// the report of the state still counts them.
+func TestOfStateKeepsPrunedLoad(t *testing.T) {
+	path := filepath.Join("..", "..", "..", "shared", "scenarios", "sre-24h.yaml")
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Skip(err)
+	}
+	rot, _ := cfg.Rotation("sre")
+	p, err := engine.New(rot, cfg.Members)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := p.NewState(rot.Start.In(p.Calendar().Location))
+	all := slices.Clone(p.PlanShifts(st, 56))
+	want := Of(p, all)
+	st.Prune(all[42].Start)
+	if len(st.Shifts) >= len(all) {
+		t.Fatal("nothing pruned")
+	}
+	got := OfState(p, st)
+	if !slices.Equal(got.Members, want.Members) || got.Spread != want.Spread || got.Balance != want.Balance {
+		t.Errorf("after pruning:\n%+v\nwant\n%+v", got, want)
+	}
+	if partial := Of(p, st.Shifts); slices.Equal(partial.Members, want.Members) {
+		t.Error("the kept shifts alone give the same report: the test shows nothing")
 	}
 }
