@@ -11,7 +11,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/rota-scheduler/rota/activities"
-	"github.com/rota-scheduler/rota/internal/config"
 	"github.com/rota-scheduler/rota/internal/engine"
 )
 
@@ -103,23 +102,16 @@ func newRotation(ctx workflow.Context, in RotationInput) (*rotation, error) {
 	return w, nil
 }
 
-// getPlanner returns the planner of the current config.
+// getPlanner returns the planner of the current config, for validators and
+// queries only: what the workflow does is decided by local activities, so
+// that a new engine cannot change what a replay does.
 func (w *rotation) getPlanner() (*engine.Planner, error) {
 	if w.planner == nil && w.plannerErr == nil {
-		w.planner, w.plannerErr = newPlanner(&w.st.Rotation, w.st.Members)
+		w.planner, w.plannerErr = engine.New(&w.st.Rotation, w.st.Members)
 	}
 	return w.planner, w.plannerErr
 }
 
-// newPlanner builds an engine planner in workflow code, for validators and
-// queries only: what the workflow does is decided by local activities, so
-// that a new engine cannot change what a replay does.
-// engine.New is deterministic; workflowcheck flags it only because the
-// seeded tie-break hashes with fmt.Fprintf into an FNV hash (and any
-// Fprintf might write to a file).
-func newPlanner(rot *config.Rotation, members []config.Member) (*engine.Planner, error) {
-	return engine.New(rot, members) //workflowcheck:ignore
-}
 
 func (w *rotation) run(ctx workflow.Context) error {
 	for {
@@ -602,7 +594,7 @@ func (w *rotation) validate(ctx workflow.Context, name string, op operation) err
 	case Configure:
 		in := op.(*ConfigureInput)
 		rot := in.Rotation
-		if _, err := newPlanner(&rot, in.Members); err != nil {
+		if _, err := engine.New(&rot, in.Members); err != nil {
 			return rejection("bad config: " + err.Error())
 		}
 		return nil
