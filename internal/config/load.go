@@ -671,15 +671,7 @@ func (l *loader) rotation(f *fileDec, n *yaml.Node, path string, weekend []time.
 			base.Days = days
 		}
 	}
-	if v, ok := rs.int("size", 1); ok {
-		base.Size = int(v)
-	}
-	if s, ok := f.strategy(rs, "strategy"); ok {
-		base.Strategy = s
-	}
-	if v, ok := rs.int("grace", 0); ok {
-		base.Grace = int(v)
-	}
+	f.layerScalars(rs, &base)
 	if rs.has("members") {
 		ms, ids, refs, ok := f.memberships(rs.val("members"), rs.p("members"), loc)
 		meta.refs = append(meta.refs, refs...)
@@ -825,15 +817,7 @@ func (l *loader) layers(f *fileDec, rs *fields, r *Rotation, meta *rotMeta, base
 				layer.Days, badDays = nil, true // reported; no overlap errors as well
 			}
 		}
-		if v, ok := ls.int("size", 1); ok {
-			layer.Size = int(v)
-		}
-		if s, ok := f.strategy(ls, "strategy"); ok {
-			layer.Strategy = s
-		}
-		if v, ok := ls.int("grace", 0); ok {
-			layer.Grace = int(v)
-		}
+		f.layerScalars(ls, &layer)
 		if ls.has("members") {
 			ms, ids, refs, _ := f.memberships(ls.val("members"), ls.p("members"), loc)
 			meta.refs = append(meta.refs, refs...)
@@ -892,6 +876,20 @@ func commonDays(a, b []time.Weekday) []string {
 }
 
 // strategy reads an optional strategy field.
+// layerScalars reads the fields a layer shares with its rotation, where it
+// inherits them from: size, strategy and grace.
+func (f *fileDec) layerScalars(fs *fields, l *Layer) {
+	if v, ok := fs.int("size", 1); ok {
+		l.Size = int(v)
+	}
+	if s, ok := f.strategy(fs, "strategy"); ok {
+		l.Strategy = s
+	}
+	if v, ok := fs.int("grace", 0); ok {
+		l.Grace = int(v)
+	}
+}
+
 func (f *fileDec) strategy(fs *fields, key string) (Strategy, bool) {
 	s, ok := fs.str(key)
 	if !ok {
