@@ -875,7 +875,6 @@ func commonDays(a, b []time.Weekday) []string {
 	return out
 }
 
-// strategy reads an optional strategy field.
 // layerScalars reads the fields a layer shares with its rotation, where it
 // inherits them from: size, strategy and grace.
 func (f *fileDec) layerScalars(fs *fields, l *Layer) {
@@ -890,6 +889,7 @@ func (f *fileDec) layerScalars(fs *fields, l *Layer) {
 	}
 }
 
+// strategy reads an optional strategy field.
 func (f *fileDec) strategy(fs *fields, key string) (Strategy, bool) {
 	s, ok := fs.str(key)
 	if !ok {
