@@ -141,3 +141,23 @@ func TestForecastLottery(t *testing.T) {
 		t.Errorf("a lottery's first shift has only %d possible members", len(fc.Shifts[0].Chances))
 	}
 }
+
+func TestPlanStrategyOverride(t *testing.T) {
+	f := scenarioPath(t, "sre-24h.yaml")
+	code, out, stderr := rota("plan", "-f", f, "--rotation", "sre", "--shifts", "8", "--strategy", "queue", "--format", "csv")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+		got = append(got, strings.Split(line, ",")[5])
+	}
+	// The queue walks the member list; min_rest never bites with 7 members.
+	want := []string{"sre1", "sre2", "sre3", "sre4", "sre5", "sre6", "sre7", "sre1"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("queue order %v, want %v", got, want)
+	}
+	if code, _, stderr := rota("plan", "-f", f, "--rotation", "sre", "--strategy", "random"); code != 2 || !strings.Contains(stderr, "unknown strategy") {
+		t.Errorf("bad strategy: exit %d %q", code, stderr)
+	}
+}
