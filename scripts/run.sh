@@ -45,6 +45,7 @@ stop() {
 
 cleanup() {
   local rc=$?
+  [ -n "$interrupted" ] && rc=0
   trap - EXIT INT TERM
   echo
   stop "$TAIL_PID" "log follower"
@@ -54,7 +55,8 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 0' INT  # Ctrl-C is the way to stop: not an error
+interrupted=""
+trap 'interrupted=1; exit 0' INT  # Ctrl-C is the way to stop: not an error
 trap 'exit 143' TERM
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -153,6 +155,9 @@ TAIL_PID=$!
 while kill -0 "$SERVER_PID" 2>/dev/null && kill -0 "$WORKER_PID" 2>/dev/null; do
   sleep 1
 done
+# Ctrl-C reaches the server and the worker too: they may stop before this
+# script's own trap runs.
+[ -n "$interrupted" ] && exit 0
 kill -0 "$SERVER_PID" 2>/dev/null || echo "the dev server exited (see .data/temporal.log)" >&2
 kill -0 "$WORKER_PID" 2>/dev/null || echo "the worker exited (see .data/worker.log)" >&2
 exit 1
