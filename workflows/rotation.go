@@ -112,7 +112,6 @@ func (w *rotation) getPlanner() (*engine.Planner, error) {
 	return w.planner, w.plannerErr
 }
 
-
 func (w *rotation) run(ctx workflow.Context) error {
 	for {
 		w.runDue(ctx)
