@@ -3,12 +3,14 @@ package activities
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rota-scheduler/rota/internal/calendar"
 	"github.com/rota-scheduler/rota/internal/config"
 	"github.com/rota-scheduler/rota/internal/engine"
 )
@@ -59,8 +61,12 @@ func TestPlanStepByStepEqualsBatch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, res.Shifts...)
-		st = roundTrip(t, res).State
+		if st == nil {
+			st = &engine.State{}
+		}
+		res = roundTrip(t, res)
+		res.Delta.Apply(st)
+		got = append(got, st.Shifts[len(st.Shifts)-res.Planned:]...)
 		if len(got) > 0 && !res.NextStart.Equal(got[len(got)-1].End) {
 			t.Fatalf("next start %s after %s", res.NextStart, got[len(got)-1].ID)
 		}
@@ -87,9 +93,54 @@ func TestPlanSkipsSlotsOver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Shifts) != 1 || !res.Shifts[0].Start.Equal(start.Add(10*24*time.Hour)) {
-		t.Errorf("planned %+v, want only the running shift", res.Shifts)
+	if len(st.Shifts) != 0 {
+		t.Fatal("Plan changed the state it was given")
 	}
+	res.Delta.Apply(st)
+	if res.Planned != 1 || len(st.Shifts) != 1 || !st.Shifts[0].Start.Equal(start.Add(10*24*time.Hour)) {
+		t.Errorf("planned %+v, want only the running shift", st.Shifts)
+	}
+}
+
+// TestPlanInBatches: a long plan_ahead of short shifts is planned in
+// batches of MaxPlanBatch, each result small.
+func TestPlanInBatches(t *testing.T) {
+	rot, members := load(t, "sre")
+	r := *rot
+	r.Shift = calendar.Period{N: 15, Unit: calendar.Minute}
+	p, err := engine.New(&r, members)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := p.Calendar().Start.In(p.Calendar().Location)
+	horizon := start.Add(28 * 24 * time.Hour)
+	st := &engine.State{}
+	var in *engine.State
+	calls, largest := 0, 0
+	for {
+		res, err := Plan(context.Background(), PlanInput{Rotation: r, Members: members, State: in, Horizon: horizon, Now: start})
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls++
+		b, _ := json.Marshal(res)
+		largest = max(largest, len(b))
+		res.Delta.Apply(st)
+		in = roundTrip(t, st)
+		if !res.More {
+			break
+		}
+	}
+	if n := 28*24*4 + 1; len(st.Shifts) != n {
+		t.Fatalf("%d shifts, want %d", len(st.Shifts), n)
+	}
+	if calls < len(st.Shifts)/MaxPlanBatch {
+		t.Errorf("%d calls for %d shifts", calls, len(st.Shifts))
+	}
+	if largest > 64<<10 {
+		t.Errorf("largest result %d bytes", largest)
+	}
+	t.Logf("%d shifts in %d calls, largest result %d bytes", len(st.Shifts), calls, largest)
 }
 
 func TestApplyChange(t *testing.T) {
@@ -106,15 +157,17 @@ func TestApplyChange(t *testing.T) {
 	in := ChangeInput{Rotation: *rot, Members: members, State: st, Now: start,
 		Operation: Operation{Name: OpLeaveShift, Shift: sh.ID, Member: other}}
 	res, err := ApplyChange(context.Background(), roundTrip(t, in))
-	if err != nil || res.Rejected == "" || res.State != nil {
+	if err != nil || res.Rejected == "" || len(res.Delta.Shifts) != 0 {
 		t.Errorf("leave of a shift one is not on: %+v, %v; want a rejection", res, err)
 	}
 	in.Operation.Member = sh.Assignees[0]
 	res, err = ApplyChange(context.Background(), roundTrip(t, in))
-	if err != nil || res.Rejected != "" || res.State == nil || len(res.Change.Shifts) != 1 {
+	if err != nil || res.Rejected != "" || len(res.Delta.Shifts) != 1 || len(res.Change.Shifts) != 1 {
 		t.Fatalf("leave: %+v, %v", res, err)
 	}
-	if got, _ := res.State.Shift(sh.ID); got.Has(sh.Assignees[0]) {
+	after := st.Clone()
+	res.Delta.Apply(after)
+	if got, _ := after.Shift(sh.ID); got.Has(sh.Assignees[0]) {
 		t.Errorf("%s still on %s", sh.Assignees[0], sh.ID)
 	}
 	// Configure: another id is refused; a new shift length re-anchors.
@@ -134,74 +187,82 @@ func TestApplyChange(t *testing.T) {
 	}
 }
 
-// recorder records the keys and texts of side effects.
-type recorder struct{ keys, texts []string }
-
-func (r *recorder) DirectMessage(_ context.Context, m config.Member, text, key string) error {
-	r.keys, r.texts = append(r.keys, key), append(r.texts, text)
-	return nil
-}
-func (r *recorder) Announce(_ context.Context, _, text, key string) error {
-	r.keys, r.texts = append(r.keys, key), append(r.texts, text)
-	return nil
-}
-func (r *recorder) SetUsergroup(_ context.Context, _ string, _ []config.Member, key string) error {
-	r.keys = append(r.keys, key)
-	return nil
-}
-func (r *recorder) SetTopic(_ context.Context, _, topic, key string) error {
-	r.keys, r.texts = append(r.keys, key), append(r.texts, topic)
-	return nil
-}
-func (r *recorder) Override(_ context.Context, _ string, _ engine.Shift, _ []config.Member, key string) error {
-	r.keys = append(r.keys, key)
-	return nil
-}
-func (r *recorder) Publish(_ context.Context, _ string, _ []engine.Shift, key string) error {
-	r.keys = append(r.keys, key)
-	return nil
+// flaky is a Notifier, Pager and CalendarPublisher that fails the keys
+// it is told to, and records the keys of the sends that went through.
+type flaky struct {
+	fail map[string]error
+	sent []string
 }
 
-func TestSideEffectKeysAndTexts(t *testing.T) {
+func (f *flaky) do(key string) error {
+	if err := f.fail[key]; err != nil {
+		return err
+	}
+	f.sent = append(f.sent, key)
+	return nil
+}
+func (f *flaky) DirectMessage(_ context.Context, _ config.Member, _, key string) error { return f.do(key) }
+func (f *flaky) Announce(_ context.Context, _, _, key string) error                   { return f.do(key) }
+func (f *flaky) SetUsergroup(_ context.Context, _ string, _ []config.Member, key string) error {
+	return f.do(key)
+}
+func (f *flaky) SetTopic(_ context.Context, _, _, key string) error { return f.do(key) }
+func (f *flaky) Override(_ context.Context, _ string, _ engine.Shift, _ []config.Member, key string) error {
+	return f.do(key)
+}
+func (f *flaky) Publish(_ context.Context, _ string, _ []engine.Shift, key string) error {
+	return f.do(key)
+}
+
+// TestDeliverReportsEachSend: one failing send does not stop the others,
+// and each outcome says whether trying again can help.
+func TestDeliverReportsEachSend(t *testing.T) {
+	f := &flaky{fail: map[string]error{
+		"k2": errors.New("slack is down"),
+		"k4": Permanent(errors.New("channel_not_found")),
+	}}
+	a := &Activities{Notifier: f, Pager: f, Calendars: f, Logger: slog.New(slog.DiscardHandler)}
+	sh := engine.Shift{ID: "s"}
+	m := config.Member{ID: "ann"}
+	res, err := a.Deliver(context.Background(), DeliverInput{Effects: []Effect{
+		{Key: "k1", Kind: EffectDM, Member: &m, Text: "hi"},
+		{Key: "k2", Kind: EffectAnnounce, To: "C1", Text: "hello"},
+		{Key: "k3", Kind: EffectPager, To: "sched", Shift: &sh},
+		{Key: "k4", Kind: EffectTopic, To: "C404"},
+		{Key: "k5", Kind: EffectCalendar, Rotation: "sre"},
+		{Key: "k6", Kind: "smoke-signal"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Outcome{{Key: "k1"}, {Key: "k2", Error: "slack is down"}, {Key: "k3"},
+		{Key: "k4", Error: "channel_not_found", Permanent: true}, {Key: "k5"},
+		{Key: "k6", Error: `unknown kind of effect "smoke-signal"`, Permanent: true}}
+	if !slices.Equal(res.Outcomes, want) {
+		t.Errorf("outcomes %+v\nwant %+v", res.Outcomes, want)
+	}
+	if !slices.Equal(f.sent, []string{"k1", "k3", "k5"}) {
+		t.Errorf("sent %v", f.sent)
+	}
+}
+
+// TestTexts: times in each member's zone (else the rotation's), zone
+// named; the duty list and who shares the shift.
+func TestTexts(t *testing.T) {
 	rot, _ := load(t, "sre")
 	r := *rot
-	r.Slack = &config.Slack{Channel: "C1", Usergroup: "S1", Topic: true}
 	r.Duties = "- watch the alerts"
 	start := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	sh := engine.Shift{ID: "sre/main/2026-12-01T09:00:00Z", Start: start, End: start.Add(24 * time.Hour), Assignees: []string{"ny", "lon"}}
 	ny := config.Member{ID: "ny", Name: "New York", Timezone: "America/New_York"}
 	lon := config.Member{ID: "lon", Name: "London"}
-	rec := &recorder{}
-	a := &Activities{Notifier: rec, Pager: rec, Calendars: rec, Logger: slog.New(slog.DiscardHandler)}
-	ctx := context.Background()
-	if err := a.Notify(ctx, NotifyInput{Rotation: r, Shift: sh, Assignees: []config.Member{ny, lon}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Handoff(ctx, HandoffInput{Rotation: r, Shift: sh, Assignees: []config.Member{ny, lon}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.SyncPager(ctx, PagerInput{Schedule: "s", Shift: sh, Event: "handoff/r3"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.PublishCalendars(ctx, PublishInput{Rotation: "sre", Version: 7}); err != nil {
-		t.Fatal(err)
-	}
-	want := []string{
-		sh.ID + "/notify/ny", sh.ID + "/notify/lon",
-		sh.ID + "/handoff/announce", sh.ID + "/handoff/usergroup", sh.ID + "/handoff/topic",
-		sh.ID + "/handoff/r3/pager", "sre/calendar/7",
-	}
-	if !slices.Equal(rec.keys, want) {
-		t.Errorf("keys %q, want %q", rec.keys, want)
-	}
-	// Times in each member's zone (else the rotation's), zone named.
-	if s := rec.texts[0]; !strings.Contains(s, "Tue 2026-12-01 04:00 EST") || !strings.Contains(s, "watch the alerts") || !strings.Contains(s, "With you: lon") {
+	if s := NotifyText(&r, sh, ny); !strings.Contains(s, "Tue 2026-12-01 04:00 EST") || !strings.Contains(s, "watch the alerts") || !strings.Contains(s, "With you: lon") {
 		t.Errorf("message to ny: %q", s)
 	}
-	if s := rec.texts[1]; !strings.Contains(s, "Tue 2026-12-01 09:00 GMT") {
+	if s := NotifyText(&r, sh, lon); !strings.Contains(s, "Tue 2026-12-01 09:00 GMT") {
 		t.Errorf("message to lon: %q", s)
 	}
-	if s := rec.texts[2]; s != "New York, London are now on call for SRE primary on-call, until Wed 2026-12-02 09:00 GMT." {
+	if s := HandoffText(&r, sh, []config.Member{ny, lon}); s != "New York, London are now on call for SRE primary on-call, until Wed 2026-12-02 09:00 GMT." {
 		t.Errorf("announcement: %q", s)
 	}
 }

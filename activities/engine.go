@@ -37,36 +37,73 @@ type PlanInput struct {
 	// State is the engine state; nil starts the rotation with the slot
 	// running at Now.
 	State *engine.State `json:"state,omitempty"`
-	// Horizon: every slot starting at or before it is planned.
+	// Horizon: every slot starting at or before it is planned, at most
+	// Limit of them (0: MaxPlanBatch) in one call.
 	Horizon time.Time `json:"horizon"`
+	Limit   int       `json:"limit,omitempty"`
 	Now     time.Time `json:"now"`
+	// CompactBefore, when set, drops what ended before it (Planner.Compact).
+	CompactBefore time.Time `json:"compact_before,omitzero"`
 }
 
-// PlanResult is the state after planning, and what it added.
+// MaxPlanBatch bounds the slots one Plan call plans, so that the result
+// recorded in the workflow's history stays small however short the shifts
+// and however long plan_ahead: the workflow calls Plan again while More.
+const MaxPlanBatch = 50
+
+// PlanResult is what planning changed, and where it stopped.
 type PlanResult struct {
-	State  *engine.State  `json:"state"`
-	Shifts []engine.Shift `json:"shifts"`
+	// Delta brings the caller's state up to date (engine.Delta.Apply).
+	Delta engine.Delta `json:"delta"`
+	// Planned counts the new shifts.
+	Planned int `json:"planned"`
+	// More: slots before the horizon are left for another call.
+	More bool `json:"more,omitempty"`
 	// NextStart is the start of the first slot not planned yet; zero when
 	// the rotation has no more slots.
 	NextStart time.Time `json:"next_start,omitzero"`
 }
 
-// Plan plans every slot that starts at or before in.Horizon. Slots that
-// ended before in.Now and were never planned (the rotation was paused, or
-// the worker was down) are skipped, not invented.
+// Plan plans the slots that start at or before in.Horizon (at most
+// in.Limit). Slots that ended before in.Now and were never planned (the
+// rotation was paused, or the worker was down) are skipped, not invented.
 func Plan(ctx context.Context, in PlanInput) (PlanResult, error) {
 	p, err := engine.New(&in.Rotation, in.Members)
 	if err != nil {
 		return PlanResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "BadConfig", err)
 	}
-	st := in.State
-	if st == nil {
+	// The caller's state is never changed (a local activity may be handed
+	// the workflow's own value): the work is done on a copy.
+	before := in.State
+	var st *engine.State
+	if before == nil {
 		st = p.NewState(in.Now)
 	} else {
+		st = before.Clone()
 		p.SkipTo(st, in.Now)
 	}
-	shifts := slices.Clone(p.PlanUntil(st, in.Horizon.Add(time.Nanosecond)))
-	return PlanResult{State: st, Shifts: shifts, NextStart: NextStart(p, st)}, nil
+	if !in.CompactBefore.IsZero() {
+		p.Compact(st, in.CompactBefore)
+	}
+	limit := in.Limit
+	if limit <= 0 {
+		limit = MaxPlanBatch
+	}
+	horizon := in.Horizon.Add(time.Nanosecond)
+	planned := 0
+	for planned < limit {
+		next, ok := p.Next(st)
+		if !ok || !next.Before(horizon) {
+			break
+		}
+		planned += len(p.PlanShifts(st, 1))
+	}
+	next, ok := p.Next(st)
+	d, ok2 := engine.Diff(before, st)
+	if !ok2 {
+		return PlanResult{}, temporal.NewNonRetryableApplicationError("engine: planning reordered the shifts", "BadInput", nil)
+	}
+	return PlanResult{Delta: d, Planned: planned, More: ok && next.Before(horizon), NextStart: NextStart(p, st)}, nil
 }
 
 // NextStart returns the start of the first slot of p not yet planned in
@@ -104,10 +141,10 @@ type ChangeInput struct {
 	Now       time.Time       `json:"now"`
 }
 
-// ChangeResult is the outcome of an operation: the new state and what
-// changed, or why the engine refused it (State is then nil).
+// ChangeResult is the outcome of an operation: what it changed in the
+// state (Delta) and in words (Change), or why the engine refused it.
 type ChangeResult struct {
-	State    *engine.State `json:"state,omitempty"`
+	Delta    engine.Delta  `json:"delta"`
 	Change   engine.Change `json:"change"`
 	Rejected string        `json:"rejected,omitempty"`
 	// NextStart as in PlanResult (it moves when the calendar changes).
@@ -124,7 +161,8 @@ func ApplyChange(ctx context.Context, in ChangeInput) (ChangeResult, error) {
 	if err != nil {
 		return ChangeResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "BadConfig", err)
 	}
-	st := in.State
+	before := in.State
+	st := before.Clone()
 	var ch engine.Change
 	if in.Operation.Name == OpConfigure {
 		var np *engine.Planner
@@ -141,7 +179,11 @@ func ApplyChange(ctx context.Context, in ChangeInput) (ChangeResult, error) {
 	if err != nil {
 		return ChangeResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "BadInput", err)
 	}
-	return ChangeResult{State: st, Change: ch, NextStart: NextStart(p, st)}, nil
+	d, ok := engine.Diff(before, st)
+	if !ok {
+		return ChangeResult{}, temporal.NewNonRetryableApplicationError("engine: the change reordered the shifts", "BadInput", nil)
+	}
+	return ChangeResult{Delta: d, Change: ch, NextStart: NextStart(p, st)}, nil
 }
 
 // Apply runs an operation other than configure on st with p. Like the

@@ -57,17 +57,17 @@ func span(sh engine.Shift, loc *time.Location) string {
 // NotifyText is the reminder an assignee gets before their shift.
 func NotifyText(rot *config.Rotation, sh engine.Shift, m config.Member) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Hello %s, you are on call for %s from %s.", memberName(m), rotationName(rot), span(sh, zone(rot, m)))
+	b.WriteString(fmt.Sprintf("Hello %s, you are on call for %s from %s.", memberName(m), rotationName(rot), span(sh, zone(rot, m))))
 	if others := without(sh.Assignees, m.ID); len(others) > 0 {
-		fmt.Fprintf(&b, " With you: %s.", strings.Join(others, ", "))
+		b.WriteString(fmt.Sprintf(" With you: %s.", strings.Join(others, ", ")))
 	}
 	if len(sh.Problems) > 0 {
-		fmt.Fprintf(&b, " Note: %s.", strings.Join(sh.Problems, "; "))
+		b.WriteString(fmt.Sprintf(" Note: %s.", strings.Join(sh.Problems, "; ")))
 	}
 	if d := strings.TrimSpace(rot.Duties); d != "" {
-		fmt.Fprintf(&b, "\nDuties:\n%s", d)
+		b.WriteString(fmt.Sprintf("\nDuties:\n%s", d))
 	}
-	fmt.Fprintf(&b, "\n(shift %s)", sh.ID)
+	b.WriteString(fmt.Sprintf("\n(shift %s)", sh.ID))
 	return b.String()
 }
 
@@ -92,18 +92,18 @@ func TopicText(rot *config.Rotation, sh engine.Shift, assignees []config.Member)
 
 // ChangeText describes an accepted change to member (or, for the zero
 // Member, to the rotation's channel).
-func ChangeText(rot *config.Rotation, in ChangeNoticeInput, m config.Member) string {
+func ChangeText(rot *config.Rotation, in ChangeNotice, m config.Member) string {
 	var b strings.Builder
 	if m.ID != "" {
-		fmt.Fprintf(&b, "Hello %s, ", memberName(m))
+		b.WriteString(fmt.Sprintf("Hello %s, ", memberName(m)))
 	}
-	fmt.Fprintf(&b, "%s changed: %s", rotationName(rot), in.Summary)
+	b.WriteString(fmt.Sprintf("%s changed: %s", rotationName(rot), in.Summary))
 	if in.RequestedBy != "" {
-		fmt.Fprintf(&b, " (asked by %s)", in.RequestedBy)
+		b.WriteString(fmt.Sprintf(" (asked by %s)", in.RequestedBy))
 	}
 	b.WriteString(".")
 	for _, n := range in.Notes {
-		fmt.Fprintf(&b, "\n- %s", n)
+		b.WriteString(fmt.Sprintf("\n- %s", n))
 	}
 	loc := zone(rot, m)
 	for _, sh := range in.Shifts {
@@ -115,7 +115,7 @@ func ChangeText(rot *config.Rotation, in ChangeNoticeInput, m config.Member) str
 		if m.ID != "" && sh.Has(m.ID) {
 			mark = " (you)"
 		}
-		fmt.Fprintf(&b, "\n%s: %s%s", span(sh, loc), who, mark)
+		b.WriteString(fmt.Sprintf("\n%s: %s%s", span(sh, loc), who, mark))
 	}
 	return b.String()
 }

@@ -87,7 +87,7 @@ func (r *recorder) handoff(id string) (call, bool) {
 // activities, and the recorder as the notifier.
 func startWorker(t *testing.T, c client.Client, rec *recorder) worker.Worker {
 	t.Helper()
-	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	w := worker.New(c, workflows.TaskQueue, worker.Options{Interceptors: workflows.Interceptors()})
 	w.RegisterWorkflow(workflows.RotationWorkflow)
 	w.RegisterActivity(&activities.Activities{
 		Notifier: rec,

@@ -370,16 +370,47 @@ func TestPauseResume(t *testing.T) {
 	}
 }
 
-// TestBadConfigFails: a rotation started with a config the engine refuses
-// fails at once.
-func TestBadConfigFails(t *testing.T) {
-	rot, members := scenario(t, "sre", 0)
-	rot.Layers = slices.Clone(rot.Layers)
-	rot.Layers[0].Members = append(slices.Clone(rot.Layers[0].Members), rot.Layers[0].Members[0])
-	rot.Layers[0].Members[len(rot.Layers[0].Members)-1].ID = "zed"
-	_, err := runAll(t, &recorder{}, startOf(t, &rot), RotationInput{Rotation: rot, Members: members}, nil)
-	if err == nil || !strings.Contains(err.Error(), `unknown member "zed"`) {
-		t.Errorf("got %v, want a bad config error", err)
+// TestBadConfigStalls: a rotation started with a config the engine
+// refuses does not fail: it is stalled, says why, refuses the same config
+// by configure's validator, and runs once a good config is applied.
+func TestBadConfigStalls(t *testing.T) {
+	good, members := scenario(t, "sre", 0)
+	bad := good
+	bad.Layers = slices.Clone(good.Layers)
+	bad.Layers[0].Members = append(slices.Clone(good.Layers[0].Members), good.Layers[0].Members[0])
+	bad.Layers[0].Members[len(bad.Layers[0].Members)-1].ID = "zed"
+	start := startOf(t, &good)
+	var stalled, fixed StatusResult
+	var refused, accepted *outcome
+	var who WhoResult
+	steps := []*at{
+		{when: start.Add(time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			stalled = query[StatusResult](t, env, QueryStatus)
+			refused = update(env, Configure, ConfigureInput{Rotation: bad, Members: members})
+		}},
+		{when: start.Add(2 * time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			accepted = update(env, Configure, ConfigureInput{Rotation: good, Members: members})
+		}},
+		{when: start.Add(3 * time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			fixed = query[StatusResult](t, env, QueryStatus)
+			who = query[WhoResult](t, env, QueryWho)
+			env.CancelWorkflow()
+		}},
+	}
+	if _, err := runAll(t, &recorder{}, start, RotationInput{Rotation: bad, Members: members}, steps); err == nil || !strings.Contains(err.Error(), "canceled") {
+		t.Fatalf("got %v, want the workflow canceled (not failed)", err)
+	}
+	if stalled.Health.Health != HealthStalled || !strings.Contains(stalled.PlanError, `unknown member "zed"`) {
+		t.Errorf("status with a bad config: %+v", stalled)
+	}
+	if refused == nil || refused.rejected == nil || !strings.Contains(refused.rejected.Error(), "bad config") {
+		t.Errorf("configure with the bad config: %+v, want refused by the validator", refused)
+	}
+	if accepted == nil || !accepted.completed || accepted.failed != nil {
+		t.Errorf("configure with a good config: %+v", accepted)
+	}
+	if fixed.Health.Health != HealthOK || len(who.Current) != 1 {
+		t.Errorf("after a good config: status %+v, who %+v", fixed, who)
 	}
 }
 

@@ -39,15 +39,21 @@ func (w *rotation) register(ctx workflow.Context) error {
 		workflow.SetQueryHandler(ctx, QueryWho, func() (WhoResult, error) {
 			return w.who(workflow.Now(ctx)), nil
 		}),
-		workflow.SetQueryHandler(ctx, QueryStats, func() (report.Report, error) {
+		workflow.SetQueryHandler(ctx, QueryStats, func() (StatsResult, error) {
 			p, err := w.getPlanner()
 			if err != nil {
-				return report.Report{}, err
+				return StatsResult{}, err
 			}
+			res := StatsResult{Health: w.health(workflow.Now(ctx))}
 			if w.st.Engine == nil {
-				return report.Of(p, nil), nil
+				res.Report = report.Of(p, nil)
+			} else {
+				res.Report = report.OfState(p, w.st.Engine)
 			}
-			return report.OfState(p, w.st.Engine), nil
+			return res, nil
+		}),
+		workflow.SetQueryHandler(ctx, QueryStatus, func() (StatusResult, error) {
+			return w.status(workflow.Now(ctx)), nil
 		}),
 		workflow.SetQueryHandler(ctx, QueryAudit, func() ([]AuditEntry, error) {
 			return w.st.Audit, nil
@@ -151,7 +157,7 @@ func (w *rotation) schedule(now time.Time, q ScheduleQuery) (render.Plan, error)
 
 // who answers QueryWho.
 func (w *rotation) who(now time.Time) WhoResult {
-	res := WhoResult{Rotation: w.st.Rotation.ID, At: now, Paused: w.st.Paused,
+	res := WhoResult{Rotation: w.st.Rotation.ID, At: now, Paused: w.st.Paused, Health: w.health(now),
 		OnCall: w.st.onCall(now), Current: []render.Shift{}, Next: []render.Shift{}}
 	if res.OnCall == nil {
 		res.OnCall = []string{}
@@ -172,4 +178,16 @@ func (w *rotation) who(now time.Time) WhoResult {
 		}
 	}
 	return res
+}
+
+// status answers QueryStatus.
+func (w *rotation) status(now time.Time) StatusResult {
+	failures := w.st.Failures
+	if failures == nil {
+		failures = []EffectFailure{}
+	}
+	return StatusResult{
+		Rotation: w.st.Rotation.ID, At: now, Paused: w.st.Paused, Health: w.health(now),
+		Pending: len(w.st.Effects), Failures: failures, NextStart: w.st.NextStart, Runs: w.st.Runs,
+	}
 }

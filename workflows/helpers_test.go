@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/rota-scheduler/rota/activities"
@@ -104,6 +105,7 @@ func newEnv(t *testing.T, rec *recorder, start time.Time) *testsuite.TestWorkflo
 	var s testsuite.WorkflowTestSuite
 	s.SetLogger(tlog.NewStructuredLogger(quiet))
 	env := s.NewTestWorkflowEnvironment()
+	env.SetWorkerOptions(worker.Options{Interceptors: Interceptors()})
 	env.SetStartTime(start)
 	env.SetTestTimeout(2 * time.Minute)
 	env.RegisterWorkflow(RotationWorkflow)

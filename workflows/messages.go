@@ -8,6 +8,7 @@ import (
 
 	"github.com/rota-scheduler/rota/internal/config"
 	"github.com/rota-scheduler/rota/internal/render"
+	"github.com/rota-scheduler/rota/internal/report"
 )
 
 // TaskQueue is the task queue of rota's workers.
@@ -26,8 +27,9 @@ func WorkflowID(rotation string) string { return "rota/" + rotation }
 // "Rejected" whose message says why: refused by its validator (nothing is
 // recorded), or, rarely, by the engine when it runs (recorded in the audit).
 // A signal gets no answer: it is recorded in the audit log, accepted or
-// rejected with the reason. Signals that arrive in the same workflow task
-// are applied in the order of this list (updates keep their order).
+// rejected with the reason; so is a signal of a name not in this list.
+// Signals and updates take effect in the order the server received them
+// (see arrival.go).
 const (
 	Configure   = "configure"
 	Swap        = "swap"
@@ -47,12 +49,33 @@ const (
 	QueryStats    = "stats"
 	QueryAudit    = "audit"
 	QueryConfig   = "config"
+	QueryStatus   = "status"
 )
 
 // Search attributes (KeywordList) kept on every rotation workflow.
 const (
 	AttrMembers = "RotaMembers" // every member of the rotation
 	AttrOnCall  = "RotaOnCall"  // who is on shift now
+)
+
+// AttrHealth (Keyword) is a rotation's Health, so that
+// `temporal workflow list --query "RotaHealth != 'ok'"` finds the
+// rotations that need a person.
+const AttrHealth = "RotaHealth"
+
+// SearchAttributes are the search attributes rota's workflows use, by type,
+// to register on a Temporal namespace before the first rotation starts.
+var SearchAttributes = []struct{ Name, Type string }{
+	{AttrMembers, "KeywordList"},
+	{AttrOnCall, "KeywordList"},
+	{AttrHealth, "Keyword"},
+}
+
+// Values of RotaHealth.
+const (
+	HealthOK       = "ok"       // planning works and every send went out
+	HealthDegraded = "degraded" // a send is failing, or one was given up in the last day
+	HealthStalled  = "stalled"  // planning fails: handoffs stop when planned shifts run out
 )
 
 // ConfigureInput replaces the rotation's config (from `rota apply`).
@@ -136,8 +159,12 @@ type RotationInput struct {
 	// MaxShiftsPerRun bounds the shifts a run handles before it continues
 	// as new (default DefaultMaxShiftsPerRun).
 	MaxShiftsPerRun int `json:"max_shifts_per_run,omitempty"`
+	// MaxHistoryLength makes a run continue as new once its history has
+	// this many events (default 20,000), however few shifts it handled.
+	MaxHistoryLength int `json:"max_history_length,omitempty"`
 	// State is the state carried over by continue-as-new; nil on the first
-	// run. When set, its config wins over Rotation and Members.
+	// run. When set, Rotation and Members are left empty: the state holds
+	// the config.
 	State *RotationState `json:"state,omitempty"`
 }
 
@@ -169,14 +196,47 @@ const (
 	StatusForecast = "forecast" // not planned yet: what planning would give now
 )
 
-// The answer to QuerySchedule is a render.Plan whose shifts carry a Status;
-// QueryStats answers a report.Report.
+// The answer to QuerySchedule is a render.Plan whose shifts carry a Status.
+
+// StatsResult answers QueryStats: the report of the rotation's history
+// (report.Report's fields) and its health.
+type StatsResult struct {
+	report.Report
+	Health Health `json:"health"`
+}
+
+// Health is whether a rotation needs a person, and why.
+type Health struct {
+	Health    string `json:"health"` // HealthOK, HealthDegraded or HealthStalled
+	PlanError string `json:"plan_error,omitempty"`
+	// Failing are the sends being tried again; Abandoned those given up
+	// in the last day.
+	Failing   []EffectFailure `json:"failing,omitempty"`
+	Abandoned []EffectFailure `json:"abandoned,omitempty"`
+}
+
+// StatusResult answers QueryStatus.
+type StatusResult struct {
+	Rotation string    `json:"rotation"`
+	At       time.Time `json:"at"`
+	Paused   bool      `json:"paused"`
+	Health
+	// Pending counts the sends not done yet (queued, under way or failing).
+	Pending int `json:"pending"`
+	// Failures are the latest failed sends, given up or done in the end.
+	Failures []EffectFailure `json:"failures"`
+	// NextStart is the first slot not planned yet; Runs counts the
+	// workflow's runs (continue-as-new).
+	NextStart time.Time `json:"next_start,omitzero"`
+	Runs      int       `json:"runs"`
+}
 
 // WhoResult answers QueryWho.
 type WhoResult struct {
 	Rotation string         `json:"rotation"`
 	At       time.Time      `json:"at"`
 	Paused   bool           `json:"paused"`
+	Health   Health         `json:"health"`
 	OnCall   []string       `json:"on_call"` // assignees of the current shifts
 	Current  []render.Shift `json:"current"`
 	Next     []render.Shift `json:"next"` // the shifts that start next

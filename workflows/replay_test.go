@@ -21,7 +21,10 @@ func TestReplay(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			r := worker.NewWorkflowReplayer()
+			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{Interceptors: Interceptors()})
+			if err != nil {
+				t.Fatal(err)
+			}
 			r.RegisterWorkflow(RotationWorkflow)
 			if err := r.ReplayWorkflowHistoryFromJSONFile(tlog.NewStructuredLogger(quiet), f); err != nil {
 				t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -32,6 +31,7 @@ const (
 var (
 	attrMembers = temporal.NewSearchAttributeKeyKeywordList(AttrMembers)
 	attrOnCall  = temporal.NewSearchAttributeKeyKeywordList(AttrOnCall)
+	attrHealth  = temporal.NewSearchAttributeKeyKeyword(AttrHealth)
 )
 
 // request is an operation waiting for the main loop, from a signal or an
@@ -45,49 +45,49 @@ type request struct {
 	done workflow.Settable
 }
 
-type signalChannel struct {
-	name string
-	ch   workflow.ReceiveChannel
-}
-
 // rotation is a running RotationWorkflow.
 type rotation struct {
-	st        RotationState
-	maxShifts int
-	handled   int // shifts that ended in this run
-	queue     []*request
-	wake      workflow.Channel // an update was queued
-	signals   []signalChannel
-	dirty     bool // calendars need publishing
-	planRetry time.Time
+	st         RotationState
+	maxShifts  int
+	maxHistory int
+	handled    int // shifts that ended in this run
+	queue      []*request
+	busy       bool // the main loop is applying a request
+	signals    *signalReader
+
+	// inflight are the keys of the effects being delivered; delivered the
+	// outcomes that came back, for the main loop to fold into the state.
+	inflight  []string
+	delivered []delivery
+	lastNow   time.Time
 
 	// planner is the engine planner of the current config, for validators
-	// and queries; nil when it must be built again.
+	// and queries. Only the main loop sets it.
 	planner    *engine.Planner
 	plannerErr error
-	// fatal ends the workflow: the config it was started with is bad.
-	fatal error
 }
 
 // RotationWorkflow runs one rotation (workflow id rota/<rotation>, task
 // queue rota) for as long as it has shifts: it plans shifts plan_ahead
 // before they start, tells the assignees notify_before, hands off at the
 // start, and takes the operations of messages.go as signals and updates.
+// Side effects (messages, the pager, calendars) run beside the main loop
+// and never hold it up; see effects.go.
 func RotationWorkflow(ctx workflow.Context, in RotationInput) error {
-	w, err := newRotation(ctx, in)
-	if err != nil {
-		return err
-	}
+	w := newRotation(ctx, in)
 	if err := w.register(ctx); err != nil {
 		return err
 	}
 	return w.run(ctx)
 }
 
-func newRotation(ctx workflow.Context, in RotationInput) (*rotation, error) {
-	w := &rotation{maxShifts: in.MaxShiftsPerRun}
+func newRotation(ctx workflow.Context, in RotationInput) *rotation {
+	w := &rotation{maxShifts: in.MaxShiftsPerRun, maxHistory: in.MaxHistoryLength}
 	if w.maxShifts <= 0 {
 		w.maxShifts = DefaultMaxShiftsPerRun
+	}
+	if w.maxHistory <= 0 {
+		w.maxHistory = maxHistoryLength
 	}
 	if in.State != nil {
 		w.st = *in.State
@@ -95,44 +95,36 @@ func newRotation(ctx workflow.Context, in RotationInput) (*rotation, error) {
 		w.st = RotationState{Rotation: in.Rotation, Members: in.Members}
 	}
 	w.st.Runs++
-	w.wake = workflow.NewBufferedChannel(ctx, 1)
-	for _, name := range operationNames {
-		w.signals = append(w.signals, signalChannel{name, workflow.GetSignalChannel(ctx, name)})
-	}
-	return w, nil
+	w.signals = newSignalReader(ctx)
+	w.planner, w.plannerErr = engine.New(&w.st.Rotation, w.st.Members)
+	return w
 }
 
 // getPlanner returns the planner of the current config, for validators and
 // queries only: what the workflow does is decided by local activities, so
 // that a new engine cannot change what a replay does.
 func (w *rotation) getPlanner() (*engine.Planner, error) {
-	if w.planner == nil && w.plannerErr == nil {
-		w.planner, w.plannerErr = engine.New(&w.st.Rotation, w.st.Members)
-	}
 	return w.planner, w.plannerErr
 }
 
 func (w *rotation) run(ctx workflow.Context) error {
 	for {
-		w.runDue(ctx)
-		if w.fatal != nil {
-			return w.fatal
-		}
-		w.processQueue(ctx)
-		w.runDue(ctx)
-		w.flush(ctx)
+		w.step(ctx)
 		if w.finished() {
 			w.quiesce(ctx)
-			workflow.GetLogger(ctx).Info("rotation ended", "rotation", w.st.Rotation.ID)
-			return nil
+			if w.finished() {
+				workflow.GetLogger(ctx).Info("rotation ended", "rotation", w.st.Rotation.ID)
+				return nil
+			}
+			continue
 		}
-		if w.handled >= w.maxShifts || workflow.GetInfo(ctx).GetContinueAsNewSuggested() ||
-			workflow.GetInfo(ctx).GetCurrentHistoryLength() > maxHistoryLength {
+		info := workflow.GetInfo(ctx)
+		if w.handled >= w.maxShifts || info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > w.maxHistory {
 			w.quiesce(ctx)
 			workflow.GetLogger(ctx).Info("continuing as new", "rotation", w.st.Rotation.ID, "shifts", w.handled, "run", w.st.Runs)
 			st := w.st
 			return workflow.NewContinueAsNewError(ctx, RotationWorkflow, RotationInput{
-				Rotation: st.Rotation, Members: st.Members, MaxShiftsPerRun: w.maxShifts, State: &st,
+				MaxShiftsPerRun: w.maxShifts, MaxHistoryLength: w.maxHistoryInput(), State: &st,
 			})
 		}
 		if err := w.wait(ctx); err != nil {
@@ -141,30 +133,55 @@ func (w *rotation) run(ctx workflow.Context) error {
 	}
 }
 
-// finished reports whether the rotation has no more shifts to plan or run.
+func (w *rotation) maxHistoryInput() int {
+	if w.maxHistory == maxHistoryLength {
+		return 0
+	}
+	return w.maxHistory
+}
+
+// step does everything due now: outcomes of deliveries, deadlines, the
+// queued operations, then starts the deliveries due and publishes.
+func (w *rotation) step(ctx workflow.Context) {
+	w.foldDeliveries(ctx)
+	w.takeSignals(ctx)
+	w.runDue(ctx)
+	w.processQueue(ctx)
+	w.runDue(ctx)
+	w.flush(ctx)
+	w.launch(ctx)
+	w.upsertAttributes(ctx)
+}
+
+// finished reports whether the rotation has no more shifts to plan or run
+// and nothing left to deliver.
 func (w *rotation) finished() bool {
-	if w.st.Engine == nil || !w.st.NextStart.IsZero() || len(w.queue) > 0 {
+	if w.st.Engine == nil || !w.st.NextStart.IsZero() || len(w.queue) > 0 || len(w.st.Effects) > 0 || len(w.inflight) > 0 {
 		return false
 	}
 	return !slices.ContainsFunc(w.st.Events, func(e ShiftEvents) bool { return !e.Ended })
 }
 
-// quiesce handles every message received and waits for every update
-// handler to finish, so that nothing is lost when the run ends.
+// quiesce handles every message received, lets every delivery under way
+// come back and waits for every update handler to finish, so that nothing
+// is lost when the run ends.
 func (w *rotation) quiesce(ctx workflow.Context) {
 	for {
-		w.drainSignals(ctx)
-		if len(w.queue) > 0 {
+		w.takeSignals(ctx)
+		if len(w.queue) > 0 || len(w.delivered) > 0 {
+			w.foldDeliveries(ctx)
 			w.processQueue(ctx)
 			w.runDue(ctx)
 			w.flush(ctx)
 			continue
 		}
-		if workflow.AllHandlersFinished(ctx) {
+		if len(w.inflight) == 0 && workflow.AllHandlersFinished(ctx) {
+			w.upsertAttributes(ctx)
 			return
 		}
 		_ = workflow.Await(ctx, func() bool {
-			return len(w.queue) > 0 || w.signalsPending() || workflow.AllHandlersFinished(ctx)
+			return len(w.queue) > 0 || w.signals.pending() || len(w.delivered) > 0 ||
+				(len(w.inflight) == 0 && workflow.AllHandlersFinished(ctx))
 		})
 		if ctx.Err() != nil {
 			return
@@ -172,62 +189,51 @@ func (w *rotation) quiesce(ctx workflow.Context) {
 	}
 }
 
-func (w *rotation) signalsPending() bool {
-	return slices.ContainsFunc(w.signals, func(s signalChannel) bool { return s.ch.Len() > 0 })
-}
-
-// wait sleeps until the next deadline or a message, whichever comes first
-// (the updatable-timer pattern: a message cancels the timer, and the loop
-// computes the deadline again from workflow.Now, so nothing drifts).
+// wait sleeps until the next deadline, a message or a delivery's outcome,
+// whichever comes first (the updatable-timer pattern: the loop computes
+// the deadline again from workflow.Now, so nothing drifts).
 func (w *rotation) wait(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
 	next, ok := w.nextDeadline()
+	if t, due := w.nextRetry(); due && (!ok || t.Before(next)) {
+		next, ok = t, true
+	}
 	if ok && !next.After(now) {
 		return nil
 	}
+	fired := false
 	timerCtx, cancelTimer := workflow.WithCancel(ctx)
 	defer cancelTimer()
-	sel := workflow.NewSelector(ctx)
 	if ok {
-		sel.AddFuture(workflow.NewTimer(timerCtx, next.Sub(now)), func(workflow.Future) {})
-	}
-	for _, s := range w.signals {
-		sel.AddReceive(s.ch, func(c workflow.ReceiveChannel, more bool) {
-			var raw converter.RawValue
-			c.Receive(ctx, &raw)
-			w.enqueueSignal(s.name, raw)
+		timer := workflow.NewTimer(timerCtx, next.Sub(now))
+		workflow.Go(timerCtx, func(c workflow.Context) {
+			_ = timer.Get(c, nil)
+			fired = true
 		})
 	}
-	sel.AddReceive(w.wake, func(c workflow.ReceiveChannel, more bool) { c.ReceiveAsync(nil) })
-	sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
-	sel.Select(ctx)
-	w.drainSignals(ctx)
+	err := workflow.Await(ctx, func() bool {
+		return fired || len(w.queue) > 0 || w.signals.pending() || len(w.delivered) > 0
+	})
+	if err != nil {
+		return err
+	}
 	return ctx.Err()
 }
 
-// drainSignals queues every signal received so far.
-func (w *rotation) drainSignals(ctx workflow.Context) {
-	for _, s := range w.signals {
-		for {
-			var raw converter.RawValue
-			if !s.ch.ReceiveAsync(&raw) {
-				break
-			}
-			w.enqueueSignal(s.name, raw)
-		}
+// takeSignals queues every signal received so far, in arrival order.
+func (w *rotation) takeSignals(ctx workflow.Context) {
+	for _, s := range w.signals.take(ctx) {
+		op, text, err := decodeSignal(s.name, s.raw)
+		w.queue = append(w.queue, &request{name: s.name, via: "signal", op: op, text: text, err: err})
 	}
 }
 
-func (w *rotation) enqueueSignal(name string, raw converter.RawValue) {
-	op, text, err := decodeSignal(name, raw)
-	w.queue = append(w.queue, &request{name: name, via: "signal", op: op, text: text, err: err})
-}
-
-// submit queues an update for the main loop and waits for its outcome.
+// submit queues an update for the main loop, behind every signal received
+// before it, and waits for its outcome.
 func (w *rotation) submit(ctx workflow.Context, name string, op operation) (engine.Change, error) {
+	w.takeSignals(ctx)
 	f, done := workflow.NewFuture(ctx)
 	w.queue = append(w.queue, &request{name: name, via: "update", op: op, done: done})
-	w.wake.SendAsync(true)
 	var ch engine.Change
 	err := f.Get(ctx, &ch)
 	return ch, err
@@ -242,6 +248,8 @@ func (w *rotation) notifyBefore() time.Duration { return max(w.st.Rotation.Notif
 func (w *rotation) planAt() (time.Time, bool) {
 	var t time.Time
 	switch {
+	case w.st.BadConfig:
+		return time.Time{}, false // until a configure brings a good one
 	case w.st.Engine == nil:
 		// Not planned yet: due at once (t is the zero time).
 	case w.st.Paused || w.st.NextStart.IsZero():
@@ -249,13 +257,14 @@ func (w *rotation) planAt() (time.Time, bool) {
 	default:
 		t = w.st.NextStart.Add(-w.planAhead())
 	}
-	if w.planRetry.After(t) {
-		t = w.planRetry
+	if w.st.PlanRetry.After(t) {
+		t = w.st.PlanRetry
 	}
 	return t, true
 }
 
-// nextDeadline returns the earliest deadline not handled yet.
+// nextDeadline returns the earliest deadline of the rotation itself
+// (planning, notices, handoffs, ends) not handled yet.
 func (w *rotation) nextDeadline() (time.Time, bool) {
 	var best time.Time
 	found := false
@@ -289,9 +298,6 @@ func (w *rotation) nextDeadline() (time.Time, bool) {
 // planning, notices and handoffs, in that order.
 func (w *rotation) runDue(ctx workflow.Context) {
 	for range 100 {
-		if w.fatal != nil {
-			return
-		}
 		now := workflow.Now(ctx)
 		if next, ok := w.nextDeadline(); !ok || next.After(now) {
 			return
@@ -300,57 +306,78 @@ func (w *rotation) runDue(ctx workflow.Context) {
 		if t, ok := w.planAt(); ok && !t.After(now) {
 			w.plan(ctx, now)
 		}
-		w.notifyShifts(ctx, now)
-		w.handOff(ctx, now)
+		w.notifyShifts(now)
+		w.handOff(now)
 	}
 }
 
-// endShifts marks the shifts that ended and prunes the old ones.
+// endShifts marks the shifts that ended; the next planning prunes them.
 func (w *rotation) endShifts(now time.Time) {
-	ended := false
 	for i, sh := range w.st.shifts() {
 		if e := &w.st.Events[i]; !e.Ended && !sh.End.After(now) {
 			e.Ended = true
 			w.handled++
-			ended = true
 		}
-	}
-	if ended {
-		w.st.Engine.Prune(now.Add(-keepEnded))
-		w.st.syncEvents(func(*engine.Shift) ShiftEvents { return ShiftEvents{} })
 	}
 }
 
-// plan runs the engine (as a local activity) over every slot that starts
-// within plan_ahead: their assignments become final.
+// plan runs the engine (as local activities, a batch of slots each) over
+// every slot that starts within plan_ahead: their assignments become final.
+// A failure marks the rotation stalled until planning works again.
 func (w *rotation) plan(ctx workflow.Context, now time.Time) {
-	in := activities.PlanInput{
-		Rotation: w.st.Rotation, Members: w.st.Members, State: w.st.Engine,
-		Horizon: now.Add(w.planAhead()), Now: now,
-	}
-	var res activities.PlanResult
-	if err := workflow.ExecuteLocalActivity(localCtx(ctx), activities.Plan, in).Get(ctx, &res); err != nil || res.State == nil {
-		workflow.GetLogger(ctx).Error("planning failed", "rotation", w.st.Rotation.ID, "error", err)
-		var app *temporal.ApplicationError
-		if w.st.Engine == nil && errors.As(err, &app) && app.Type() == "BadConfig" {
-			// Started with a config the engine refuses: nothing can run.
-			w.fatal = temporal.NewNonRetryableApplicationError("bad config: "+app.Message(), "BadConfig", err)
+	horizon := now.Add(w.planAhead())
+	compact := now.Add(-keepEnded)
+	for range 1000 {
+		in := activities.PlanInput{
+			Rotation: w.st.Rotation, Members: w.st.Members, State: w.st.Engine,
+			Horizon: horizon, Now: now, CompactBefore: compact,
+		}
+		var res activities.PlanResult
+		err := workflow.ExecuteLocalActivity(localCtx(ctx), activities.Plan, in).Get(ctx, &res)
+		if err != nil {
+			w.planFailed(ctx, now, err)
 			return
 		}
-		w.planRetry = now.Add(planRetryDelay)
-		return
+		if w.st.Engine == nil {
+			w.st.Engine = &engine.State{}
+		}
+		res.Delta.Apply(w.st.Engine)
+		w.st.NextStart = res.NextStart
+		w.st.syncEvents(func(*engine.Shift) ShiftEvents { return ShiftEvents{} })
+		for _, e := range res.Delta.Shifts {
+			w.st.calendarChanged(e.Shift.ID)
+		}
+		compact = time.Time{}
+		if !res.More {
+			break
+		}
 	}
-	w.planRetry = time.Time{}
-	w.st.Engine = res.State
-	w.st.NextStart = res.NextStart
-	w.st.syncEvents(func(*engine.Shift) ShiftEvents { return ShiftEvents{} })
-	if len(res.Shifts) > 0 {
-		w.dirty = true
+	if w.st.PlanError != "" {
+		w.st.audit(AuditEntry{Time: now, Operation: "plan", Via: "worker", Accepted: true,
+			Notes: []string{"planning works again after: " + w.st.PlanError}})
 	}
+	w.st.PlanError, w.st.PlanRetry = "", time.Time{}
+}
+
+// planFailed records why planning failed, once in the audit log, and when
+// to try again; a config the engine refuses waits for a new one.
+func (w *rotation) planFailed(ctx workflow.Context, now time.Time, err error) {
+	msg := "planning failed: " + reason(err)
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) && app.Type() == "BadConfig" {
+		msg = "bad config: " + app.Message()
+		w.st.BadConfig = true
+	}
+	workflow.GetLogger(ctx).Error("planning failed", "rotation", w.st.Rotation.ID, "error", err)
+	if msg != w.st.PlanError {
+		w.st.audit(AuditEntry{Time: now, Operation: "plan", Via: "worker", Reason: msg})
+	}
+	w.st.PlanError = msg
+	w.st.PlanRetry = now.Add(planRetryDelay)
 }
 
 // notifyShifts tells the assignees of each shift whose notice is due.
-func (w *rotation) notifyShifts(ctx workflow.Context, now time.Time) {
+func (w *rotation) notifyShifts(now time.Time) {
 	if w.st.Paused {
 		return
 	}
@@ -364,14 +391,12 @@ func (w *rotation) notifyShifts(ctx workflow.Context, now time.Time) {
 		if !sh.End.After(now) || len(sh.Assignees) == 0 {
 			continue // too late, or nobody to tell
 		}
-		w.do(ctx, "Notify", a.Notify, activities.NotifyInput{
-			Rotation: w.st.Rotation, Shift: sh, Assignees: w.st.members(sh.Assignees),
-		})
+		w.enqueueNotices(now, sh)
 	}
 }
 
 // handOff runs the handoff of each shift that has started.
-func (w *rotation) handOff(ctx workflow.Context, now time.Time) {
+func (w *rotation) handOff(now time.Time) {
 	if w.st.Paused {
 		return
 	}
@@ -389,31 +414,18 @@ func (w *rotation) handOff(ctx workflow.Context, now time.Time) {
 		if e.Rehand > 0 {
 			event = fmt.Sprintf("handoff/r%d", e.Rehand)
 		}
-		assignees := w.st.members(sh.Assignees)
-		w.do(ctx, "Handoff", a.Handoff, activities.HandoffInput{
-			Rotation: w.st.Rotation, Shift: sh, Assignees: assignees, Event: event,
-		})
-		if og := w.st.Rotation.Opsgenie; og != nil && og.Schedule != "" {
-			w.do(ctx, "SyncPager", a.SyncPager, activities.PagerInput{
-				Schedule: og.Schedule, Shift: sh, Assignees: assignees, Event: event,
-			})
-		}
+		w.enqueueHandoff(now, sh, event)
 	}
 }
 
-// flush publishes the calendars once if anything changed, and keeps the
-// search attributes up to date.
+// flush queues a calendar publication of the shifts that changed, if any.
 func (w *rotation) flush(ctx workflow.Context) {
-	if w.dirty {
-		w.dirty = false
-		w.st.Publications++
-		w.do(ctx, "PublishCalendars", a.PublishCalendars, activities.PublishInput{
-			Rotation: w.st.Rotation.ID, Version: w.st.Publications, Shifts: w.st.shifts(),
-		})
+	if len(w.st.Unpublished) > 0 {
+		w.enqueueCalendar(workflow.Now(ctx))
 	}
-	w.upsertAttributes(ctx)
 }
 
+// upsertAttributes keeps the search attributes up to date.
 func (w *rotation) upsertAttributes(ctx workflow.Context) {
 	sa := workflow.GetTypedSearchAttributes(ctx)
 	var ups []temporal.SearchAttributeUpdate
@@ -422,13 +434,19 @@ func (w *rotation) upsertAttributes(ctx workflow.Context) {
 	if cur, _ := sa.GetKeywordList(attrMembers); !slices.Equal(cur, members) {
 		ups = append(ups, attrMembers.ValueSet(members))
 	}
-	onCall := w.st.onCall(workflow.Now(ctx))
+	now := workflow.Now(ctx)
+	onCall := w.st.onCall(now)
 	cur, ok := sa.GetKeywordList(attrOnCall)
 	switch {
 	case len(onCall) == 0 && ok && len(cur) > 0:
 		ups = append(ups, attrOnCall.ValueUnset())
 	case len(onCall) > 0 && !slices.Equal(cur, onCall):
 		ups = append(ups, attrOnCall.ValueSet(onCall))
+	}
+	if h := w.health(now).Health; true {
+		if cur, _ := sa.GetKeyword(attrHealth); cur != h {
+			ups = append(ups, attrHealth.ValueSet(h))
+		}
 	}
 	if len(ups) > 0 {
 		if err := workflow.UpsertTypedSearchAttributes(ctx, ups...); err != nil {
@@ -443,7 +461,10 @@ func (w *rotation) processQueue(ctx workflow.Context) {
 	for len(w.queue) > 0 {
 		r := w.queue[0]
 		w.queue = w.queue[1:]
+		w.busy = true
 		w.handle(ctx, r)
+		w.busy = false
+		w.takeSignals(ctx) // signals that came meanwhile go behind
 	}
 }
 
@@ -478,7 +499,7 @@ func (w *rotation) handle(ctx workflow.Context, r *request) {
 		r.done.Set(change, nil)
 	}
 	w.st.Changes++
-	w.afterChange(ctx, r, before, change, now)
+	w.afterChange(now, r, before, change)
 }
 
 // execute checks and applies an operation to the state.
@@ -498,6 +519,17 @@ func (w *rotation) execute(ctx workflow.Context, name string, op operation, now 
 	case *ResumeInput:
 		w.st.Paused, w.st.PauseReason = false, ""
 		return engine.Change{Shifts: []string{}, Notes: []string{"resumed"}}, nil
+	case *ConfigureInput:
+		if w.st.Engine == nil {
+			// Not planned yet (a bad config waits here): the new config
+			// is planned from scratch.
+			rot := in.Rotation
+			if _, err := engine.New(&rot, in.Members); err != nil {
+				return engine.Change{}, reject("bad config: %s", err)
+			}
+			w.configure(in)
+			return engine.Change{Shifts: []string{}, Notes: []string{"configuration replaced"}}, nil
+		}
 	}
 	if w.st.Engine == nil {
 		return engine.Change{}, reject("rotation %s has not been planned yet", w.st.Rotation.ID)
@@ -513,21 +545,26 @@ func (w *rotation) execute(ctx workflow.Context, name string, op operation, now 
 	if res.Rejected != "" {
 		return engine.Change{}, errors.New(res.Rejected)
 	}
-	if res.State == nil {
-		return engine.Change{}, reject("the engine returned no state")
-	}
-	w.st.Engine = res.State
+	res.Delta.Apply(w.st.Engine)
 	w.st.NextStart = res.NextStart
 	if c, ok := op.(*ConfigureInput); ok {
-		w.st.Rotation, w.st.Members = c.Rotation, c.Members
-		w.planner, w.plannerErr = nil, nil
+		w.configure(c)
 	}
 	return res.Change, nil
 }
 
+// configure takes a new config: the planner follows, and planning may go on.
+func (w *rotation) configure(c *ConfigureInput) {
+	w.st.Rotation, w.st.Members = c.Rotation, c.Members
+	w.planner, w.plannerErr = engine.New(&w.st.Rotation, w.st.Members)
+	if w.st.BadConfig {
+		w.st.BadConfig, w.st.PlanRetry = false, time.Time{}
+	}
+}
+
 // afterChange brings the deadlines in line with a change and tells the
 // people concerned.
-func (w *rotation) afterChange(ctx workflow.Context, r *request, before []engine.Shift, change engine.Change, now time.Time) {
+func (w *rotation) afterChange(now time.Time, r *request, before []engine.Shift, change engine.Change) {
 	notify := w.notifyBefore()
 	w.st.syncEvents(func(sh *engine.Shift) ShiftEvents {
 		// A shift a change created (the rest of a split one): the change
@@ -541,6 +578,7 @@ func (w *rotation) afterChange(ctx workflow.Context, r *request, before []engine
 		if !ok {
 			continue
 		}
+		w.st.calendarChanged(id)
 		changed = append(changed, *sh)
 		concerned = append(concerned, sh.Assignees...)
 		var old []string
@@ -565,19 +603,35 @@ func (w *rotation) afterChange(ctx workflow.Context, r *request, before []engine
 			people = append(people, id)
 		}
 	}
-	if r.name == Configure || len(change.Shifts) > 0 {
-		w.dirty = true
+	if r.name == Configure {
+		// Calendars show the rotation's name and zone: publish them all.
+		for _, sh := range w.st.shifts() {
+			w.st.calendarChanged(sh.ID)
+		}
 	}
-	w.do(ctx, "ChangeNotice", a.ChangeNotice, activities.ChangeNoticeInput{
-		Rotation: w.st.Rotation, Seq: w.st.Changes, Operation: r.name, Summary: r.op.summary(),
-		RequestedBy: r.op.requester(), Notes: change.Notes, Shifts: changed, Members: w.st.members(people),
-	})
+	w.enqueueChangeNotice(now, activities.ChangeNotice{
+		Operation: r.name, Summary: r.op.summary(), RequestedBy: r.op.requester(),
+		Notes: change.Notes, Shifts: changed,
+	}, people)
 }
 
 // validate is the validator of every update: it checks the input's shape
 // and dry-runs the engine on a copy of the state, so a bad update is
-// refused before it is accepted and leaves nothing in the history.
+// refused before it is accepted and leaves nothing in the history. While
+// earlier operations wait to be applied, it checks only what does not
+// depend on them (the config of a configure); the rest is checked when the
+// operation's turn comes, and a refusal then is recorded in the audit log.
 func (w *rotation) validate(ctx workflow.Context, name string, op operation) error {
+	if name == Configure {
+		in := op.(*ConfigureInput)
+		rot := in.Rotation
+		if _, err := engine.New(&rot, in.Members); err != nil {
+			return rejection("bad config: " + err.Error())
+		}
+	}
+	if w.busy || len(w.queue) > 0 || w.signals.pending() {
+		return nil
+	}
 	now := workflow.Now(ctx)
 	if err := op.check(&w.st, now); err != nil {
 		return rejection(reason(err))
@@ -588,14 +642,7 @@ func (w *rotation) validate(ctx workflow.Context, name string, op operation) err
 		}
 	}
 	switch name {
-	case Pause, Resume:
-		return nil
-	case Configure:
-		in := op.(*ConfigureInput)
-		rot := in.Rotation
-		if _, err := engine.New(&rot, in.Members); err != nil {
-			return rejection("bad config: " + err.Error())
-		}
+	case Pause, Resume, Configure:
 		return nil
 	}
 	if w.st.Engine == nil {
@@ -609,25 +656,6 @@ func (w *rotation) validate(ctx workflow.Context, name string, op operation) err
 		return rejection(reason(err))
 	}
 	return nil
-}
-
-// --- activities
-
-// do runs an activity with side effects. A failure (after the retries) is
-// logged and the rotation carries on: a missed message must not stop it.
-func (w *rotation) do(ctx workflow.Context, name string, fn, in any) {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    2 * time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    time.Minute,
-			MaximumAttempts:    8,
-		},
-	})
-	if err := workflow.ExecuteActivity(ctx, fn, in).Get(ctx, nil); err != nil {
-		workflow.GetLogger(ctx).Error("activity failed", "activity", name, "error", err)
-	}
 }
 
 // localCtx sets the options of the engine's local activities.

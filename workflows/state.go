@@ -32,6 +32,20 @@ type RotationState struct {
 	Publications int `json:"publications,omitempty"`
 	// Runs counts the runs of the workflow so far (this one included).
 	Runs int `json:"runs,omitempty"`
+
+	// Effects are the sends not done yet, oldest first; Failures the
+	// latest sends that failed (FailureLimit). See effects.go.
+	Effects  []PendingEffect `json:"effects,omitempty"`
+	Failures []EffectFailure `json:"failures,omitempty"`
+	// Unpublished are the shifts changed since the last calendar publication.
+	Unpublished []string `json:"unpublished,omitempty"`
+
+	// PlanError says why planning failed (empty: it works); it is tried
+	// again at PlanRetry. BadConfig: the engine refuses the config, and
+	// planning waits for a configure.
+	PlanError string    `json:"plan_error,omitempty"`
+	PlanRetry time.Time `json:"plan_retry,omitzero"`
+	BadConfig bool      `json:"bad_config,omitempty"`
 }
 
 // ShiftEvents says which deadlines of a planned shift have been handled.

@@ -83,7 +83,7 @@ func run(args []string, stderr io.Writer) error {
 	}
 	defer c.Close()
 
-	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	w := worker.New(c, workflows.TaskQueue, worker.Options{Interceptors: workflows.Interceptors()})
 	Register(w, activities.NewLogging(logger))
 	logger.Info("worker starting", "address", conn.Address, "namespace", conn.Namespace, "task_queue", workflows.TaskQueue)
 

@@ -94,7 +94,7 @@ func run(address, namespace string, inProcess bool) error {
 	defer c.Close()
 
 	if inProcess {
-		w := worker.New(c, workflows.TaskQueue, worker.Options{})
+		w := worker.New(c, workflows.TaskQueue, worker.Options{Interceptors: workflows.Interceptors()})
 		w.RegisterWorkflow(workflows.RotationWorkflow)
 		w.RegisterActivity(activities.NewLogging(logger))
 		if err := w.Start(); err != nil {

@@ -1,0 +1,175 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/rota-scheduler/rota/internal/config"
+	"github.com/rota-scheduler/rota/internal/engine"
+)
+
+// Kinds of effect: one send each.
+const (
+	EffectDM        = "dm"        // a direct message to a member
+	EffectAnnounce  = "announce"  // a post in the rotation's channel
+	EffectUsergroup = "usergroup" // the on-call user group's members
+	EffectTopic     = "topic"     // the channel's topic
+	EffectPager     = "pager"     // the pager schedule's override for a shift
+	EffectCalendar  = "calendar"  // the rotation's calendar feeds
+)
+
+// Effect is one send, with only what it needs: ids, the recipient's
+// contact, the text already written. The workflow builds it; Deliver
+// performs it.
+type Effect struct {
+	// Key is the idempotency key, unique per send (see Key).
+	Key  string `json:"key"`
+	Kind string `json:"kind"`
+	// To is the channel (announce, topic), user group or pager schedule.
+	To string `json:"to,omitempty"`
+	// Member is the recipient of a direct message.
+	Member *config.Member `json:"member,omitempty"`
+	// Members are the people on shift (usergroup, pager).
+	Members []config.Member `json:"members,omitempty"`
+	Text    string          `json:"text,omitempty"`
+	// Shift is the shift a pager override is for.
+	Shift *engine.Shift `json:"shift,omitempty"`
+	// Rotation and Shifts are a calendar publication: the shifts that
+	// changed since the last one.
+	Rotation string         `json:"rotation,omitempty"`
+	Shifts   []engine.Shift `json:"shifts,omitempty"`
+}
+
+// DeliverInput is the sends due at one moment.
+type DeliverInput struct {
+	Effects []Effect `json:"effects"`
+}
+
+// Outcome is how one send went: Error empty means it was done.
+type Outcome struct {
+	Key   string `json:"key"`
+	Error string `json:"error,omitempty"`
+	// Permanent: trying again will not help (bad token, unknown channel
+	// or user).
+	Permanent bool `json:"permanent,omitempty"`
+}
+
+// DeliverResult has one outcome per effect, in the input's order.
+type DeliverResult struct {
+	Outcomes []Outcome `json:"outcomes"`
+}
+
+// sendTimeout bounds one send.
+const sendTimeout = 20 * time.Second
+
+// Deliver performs each effect once and reports each outcome: a failed send
+// is an outcome, not an error, so the workflow sees it at once and retries
+// only what failed, on its own schedule. The keys of the sends done are
+// recorded as heartbeat details, so that when Temporal retries the activity
+// itself (a worker died in the middle) they are not sent again.
+func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResult, error) {
+	var done []string
+	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
+		_ = activity.GetHeartbeatDetails(ctx, &done)
+	}
+	out := DeliverResult{Outcomes: make([]Outcome, len(in.Effects))}
+	for i, e := range in.Effects {
+		out.Outcomes[i].Key = e.Key
+		if slices.Contains(done, e.Key) {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		sctx, cancel := context.WithTimeout(ctx, sendTimeout)
+		err := a.send(sctx, e)
+		cancel()
+		if err != nil {
+			out.Outcomes[i].Error = err.Error()
+			out.Outcomes[i].Permanent = IsPermanent(err)
+			a.log().Warn("send failed", "kind", e.Kind, "key", e.Key, "error", err, "permanent", out.Outcomes[i].Permanent)
+			continue
+		}
+		done = append(done, e.Key)
+		if activity.IsActivity(ctx) {
+			activity.RecordHeartbeat(ctx, done)
+		}
+	}
+	return out, nil
+}
+
+// send performs one effect with the injected clients; a missing client
+// logs and succeeds (the worker said at start-up which ones it lacks).
+func (a *Activities) send(ctx context.Context, e Effect) error {
+	switch e.Kind {
+	case EffectDM, EffectAnnounce, EffectUsergroup, EffectTopic:
+		if a.Notifier == nil {
+			a.log().Info("no notifier", "kind", e.Kind, "key", e.Key)
+			return nil
+		}
+	case EffectPager:
+		if a.Pager == nil {
+			a.log().Info("no pager", "key", e.Key)
+			return nil
+		}
+	case EffectCalendar:
+		if a.Calendars == nil {
+			a.log().Info("no calendar publisher", "key", e.Key)
+			return nil
+		}
+	}
+	switch e.Kind {
+	case EffectDM:
+		if e.Member == nil {
+			return Permanent(errors.New("direct message without a recipient"))
+		}
+		return a.Notifier.DirectMessage(ctx, *e.Member, e.Text, e.Key)
+	case EffectAnnounce:
+		return a.Notifier.Announce(ctx, e.To, e.Text, e.Key)
+	case EffectUsergroup:
+		return a.Notifier.SetUsergroup(ctx, e.To, e.Members, e.Key)
+	case EffectTopic:
+		return a.Notifier.SetTopic(ctx, e.To, e.Text, e.Key)
+	case EffectPager:
+		if e.Shift == nil {
+			return Permanent(errors.New("pager override without a shift"))
+		}
+		return a.Pager.Override(ctx, e.To, *e.Shift, e.Members, e.Key)
+	case EffectCalendar:
+		return a.Calendars.Publish(ctx, e.Rotation, e.Shifts, e.Key)
+	}
+	return Permanent(fmt.Errorf("unknown kind of effect %q", e.Kind))
+}
+
+// permanent marks an error that trying again will not heal.
+type permanent struct{ err error }
+
+func (p permanent) Error() string { return p.err.Error() }
+func (p permanent) Unwrap() error { return p.err }
+
+// Permanent marks err as one that will not heal by trying again (a bad
+// token, an unknown channel or user): the workflow gives the send up at
+// once and says so.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return permanent{err}
+}
+
+// IsPermanent reports whether err was marked Permanent, or is a
+// non-retryable Temporal application error.
+func IsPermanent(err error) bool {
+	var p permanent
+	if errors.As(err, &p) {
+		return true
+	}
+	var app *temporal.ApplicationError
+	return errors.As(err, &app) && app.NonRetryable()
+}

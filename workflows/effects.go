@@ -1,0 +1,402 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/rota-scheduler/rota/activities"
+	"github.com/rota-scheduler/rota/internal/config"
+	"github.com/rota-scheduler/rota/internal/engine"
+)
+
+// Side effects.
+//
+// Every send (a direct message, a channel post, the user group, the topic,
+// a pager override, a calendar publication) is a PendingEffect in the
+// state until it is done or given up. The main loop never waits for one:
+// it starts the sends that are due as one Deliver activity and goes on;
+// the outcomes come back through a coroutine and the next step folds them
+// into the state. A send that failed is tried again, alone, with backoff,
+// until its kind's deadline (GiveUp); one that cannot heal is given up at
+// once. Failing and given-up sends show in the status query, the audit
+// log and the RotaHealth search attribute.
+
+const (
+	// noticeTTL is how long messages (direct messages, channel posts) are
+	// tried before they are given up: a late notice is worse than none.
+	noticeTTL = time.Hour
+	// calendarTTL is how long a calendar publication is tried (a newer
+	// one replaces it meanwhile).
+	calendarTTL = 24 * time.Hour
+	// retryFirst and retryMax bound the backoff between tries.
+	retryFirst = 10 * time.Second
+	retryMax   = 5 * time.Minute
+	// degradedFor is how long a given-up send keeps the rotation degraded.
+	degradedFor = 24 * time.Hour
+	// FailureLimit is how many failed or given-up sends the state keeps.
+	FailureLimit = 50
+	// deliverBatch bounds the sends of one Deliver activity.
+	deliverBatch = 20
+)
+
+// PendingEffect is a send not done yet.
+type PendingEffect struct {
+	Effect activities.Effect `json:"effect"`
+	// Slot is what the send sets: a newer send of the same slot replaces
+	// a pending one (the user group after the next handoff, say). For
+	// messages it is the key.
+	Slot      string    `json:"slot"`
+	Queued    time.Time `json:"queued"`
+	GiveUp    time.Time `json:"give_up"`
+	Attempts  int       `json:"attempts,omitempty"`
+	NextTry   time.Time `json:"next_try,omitzero"`
+	LastError string    `json:"last_error,omitempty"`
+}
+
+// EffectFailure records a send that failed: still being tried, given up,
+// or done in the end.
+type EffectFailure struct {
+	Time      time.Time `json:"time"`
+	Kind      string    `json:"kind"`
+	Key       string    `json:"key"`
+	Error     string    `json:"error"`
+	Attempts  int       `json:"attempts"`
+	Abandoned bool      `json:"abandoned,omitempty"`
+	Recovered bool      `json:"recovered,omitempty"`
+}
+
+// delivery is what a Deliver activity brought back.
+type delivery struct {
+	keys []string
+	res  activities.DeliverResult
+	err  error
+}
+
+// contact is the part of a member's config that senders use.
+func contact(m config.Member) config.Member {
+	return config.Member{ID: m.ID, Name: m.Name, Email: m.Email, Slack: m.Slack, Opsgenie: m.Opsgenie, Timezone: m.Timezone}
+}
+
+func (s *RotationState) contacts(ids []string) []config.Member {
+	out := make([]config.Member, len(ids))
+	for i, id := range ids {
+		out[i] = contact(s.member(id))
+	}
+	return out
+}
+
+// enqueue adds a send, replacing a pending one of the same slot that is
+// not under way.
+func (w *rotation) enqueue(now time.Time, slot string, giveUp time.Time, e activities.Effect) {
+	p := PendingEffect{Effect: e, Slot: slot, Queued: now, GiveUp: giveUp}
+	for i := range w.st.Effects {
+		old := &w.st.Effects[i]
+		if old.Slot == slot && !slices.Contains(w.inflight, old.Effect.Key) {
+			if e.Kind == activities.EffectCalendar {
+				p.Effect.Shifts = mergeShifts(old.Effect.Shifts, e.Shifts)
+			}
+			*old = p
+			return
+		}
+	}
+	w.st.Effects = append(w.st.Effects, p)
+}
+
+// mergeShifts is a followed by b, a shift of b replacing one of a.
+func mergeShifts(a, b []engine.Shift) []engine.Shift {
+	out := slices.DeleteFunc(slices.Clone(a), func(sh engine.Shift) bool {
+		return slices.ContainsFunc(b, func(n engine.Shift) bool { return n.ID == sh.ID })
+	})
+	return append(out, b...)
+}
+
+func rotName(rot *config.Rotation) string {
+	if rot.Name != "" {
+		return rot.Name
+	}
+	return rot.ID
+}
+
+// enqueueNotices queues the direct message each assignee gets before a shift.
+func (w *rotation) enqueueNotices(now time.Time, sh engine.Shift) {
+	rot := &w.st.Rotation
+	for _, id := range sh.Assignees {
+		m := contact(w.st.member(id))
+		key := activities.Key(sh.ID, "notify", id)
+		w.enqueue(now, key, earliest(now.Add(noticeTTL), sh.End), activities.Effect{
+			Key: key, Kind: activities.EffectDM, Member: &m, Text: activities.NotifyText(rot, sh, w.st.member(id)),
+		})
+	}
+}
+
+// enqueueHandoff queues what a handoff sets: the channel post, the user
+// group, the topic and the pager override.
+func (w *rotation) enqueueHandoff(now time.Time, sh engine.Shift, event string) {
+	rot := &w.st.Rotation
+	assignees := w.st.contacts(sh.Assignees)
+	if sl := rot.Slack; sl != nil {
+		if sl.Channel != "" {
+			key := activities.Key(sh.ID, event, "announce")
+			w.enqueue(now, key, earliest(now.Add(noticeTTL), sh.End), activities.Effect{
+				Key: key, Kind: activities.EffectAnnounce, To: sl.Channel,
+				Text: activities.HandoffText(rot, sh, w.st.members(sh.Assignees)),
+			})
+		}
+		if sl.Usergroup != "" {
+			w.enqueue(now, "usergroup:"+sl.Usergroup, sh.End, activities.Effect{
+				Key: activities.Key(sh.ID, event, "usergroup"), Kind: activities.EffectUsergroup, To: sl.Usergroup,
+				Members: w.st.contacts(w.st.onCall(now)),
+			})
+		}
+		if sl.Topic && sl.Channel != "" {
+			w.enqueue(now, "topic:"+sl.Channel, sh.End, activities.Effect{
+				Key: activities.Key(sh.ID, event, "topic"), Kind: activities.EffectTopic, To: sl.Channel,
+				Text: activities.TopicText(rot, sh, w.st.members(sh.Assignees)),
+			})
+		}
+	}
+	if og := rot.Opsgenie; og != nil && og.Schedule != "" {
+		ref := sh
+		ref.Problems = nil
+		w.enqueue(now, "pager:"+og.Schedule+":"+sh.ID, sh.End, activities.Effect{
+			Key: activities.Key(sh.ID, event, "pager"), Kind: activities.EffectPager, To: og.Schedule,
+			Shift: &ref, Members: assignees,
+		})
+	}
+}
+
+// enqueueChangeNotice queues the direct messages and the channel post that
+// tell of an accepted change.
+func (w *rotation) enqueueChangeNotice(now time.Time, n activities.ChangeNotice, people []string) {
+	rot := &w.st.Rotation
+	id := rot.ID
+	if len(n.Shifts) > 0 {
+		id = n.Shifts[0].ID
+	}
+	event := fmt.Sprintf("change-%d", w.st.Changes)
+	for _, pid := range people {
+		m := contact(w.st.member(pid))
+		key := activities.Key(id, event, pid)
+		w.enqueue(now, key, now.Add(noticeTTL), activities.Effect{
+			Key: key, Kind: activities.EffectDM, Member: &m, Text: activities.ChangeText(rot, n, w.st.member(pid)),
+		})
+	}
+	if sl := rot.Slack; sl != nil && sl.Channel != "" {
+		key := activities.Key(id, event, "announce")
+		w.enqueue(now, key, now.Add(noticeTTL), activities.Effect{
+			Key: key, Kind: activities.EffectAnnounce, To: sl.Channel, Text: activities.ChangeText(rot, n, config.Member{}),
+		})
+	}
+}
+
+// enqueueCalendar queues a publication of the shifts changed since the
+// last one.
+func (w *rotation) enqueueCalendar(now time.Time) {
+	var shifts []engine.Shift
+	for _, id := range w.st.Unpublished {
+		if sh, ok := w.st.shift(id); ok {
+			shifts = append(shifts, *sh)
+		}
+	}
+	w.st.Unpublished = nil
+	w.st.Publications++
+	w.enqueue(now, "calendar", now.Add(calendarTTL), activities.Effect{
+		Key:  activities.Key(w.st.Rotation.ID, "calendar", fmt.Sprint(w.st.Publications)),
+		Kind: activities.EffectCalendar, Rotation: w.st.Rotation.ID, Shifts: shifts,
+	})
+}
+
+// calendarChanged notes a shift for the next calendar publication.
+func (s *RotationState) calendarChanged(id string) {
+	if !slices.Contains(s.Unpublished, id) {
+		s.Unpublished = append(s.Unpublished, id)
+	}
+}
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// nextRetry is when the next pending send not under way is due.
+func (w *rotation) nextRetry() (time.Time, bool) {
+	var best time.Time
+	found := false
+	for _, p := range w.st.Effects {
+		if slices.Contains(w.inflight, p.Effect.Key) {
+			continue
+		}
+		if !found || p.NextTry.Before(best) {
+			best, found = p.NextTry, true
+		}
+	}
+	// A given-up send stops making the rotation degraded after a while.
+	for _, f := range w.st.Failures {
+		if f.Abandoned {
+			if t := f.Time.Add(degradedFor); t.After(w.lastNow) && (!found || t.Before(best)) {
+				best, found = t, true
+			}
+		}
+	}
+	return best, found
+}
+
+// launch starts the sends that are due, as one Deliver activity per batch.
+// It does not wait: a coroutine hands the outcome to the main loop.
+func (w *rotation) launch(ctx workflow.Context) {
+	now := workflow.Now(ctx)
+	w.lastNow = now
+	var batch []activities.Effect
+	for _, p := range w.st.Effects {
+		if len(batch) == deliverBatch {
+			break
+		}
+		if !p.NextTry.After(now) && !slices.Contains(w.inflight, p.Effect.Key) {
+			batch = append(batch, p.Effect)
+		}
+	}
+	if len(batch) == 0 {
+		return
+	}
+	keys := make([]string, len(batch))
+	for i, e := range batch {
+		keys[i] = e.Key
+	}
+	w.inflight = append(w.inflight, keys...)
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		// One try of each send (Deliver bounds each to 20 s); Temporal
+		// retries the activity only when a worker is lost in the middle,
+		// and the heartbeat keeps what was sent from being sent again.
+		StartToCloseTimeout:    time.Duration(len(batch))*30*time.Second + 30*time.Second,
+		ScheduleToCloseTimeout: 2 * (time.Duration(len(batch))*30*time.Second + 30*time.Second),
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    2 * time.Second,
+			BackoffCoefficient: 2,
+			MaximumAttempts:    3,
+		},
+	})
+	f := workflow.ExecuteActivity(actx, a.Deliver, activities.DeliverInput{Effects: batch})
+	workflow.Go(ctx, func(gctx workflow.Context) {
+		var res activities.DeliverResult
+		err := f.Get(gctx, &res)
+		w.delivered = append(w.delivered, delivery{keys: keys, res: res, err: err})
+	})
+}
+
+// foldDeliveries takes the outcomes that came back into the state.
+func (w *rotation) foldDeliveries(ctx workflow.Context) {
+	now := workflow.Now(ctx)
+	for len(w.delivered) > 0 {
+		d := w.delivered[0]
+		w.delivered = w.delivered[1:]
+		for i, key := range d.keys {
+			w.inflight = slices.DeleteFunc(w.inflight, func(k string) bool { return k == key })
+			var out activities.Outcome
+			switch {
+			case d.err != nil:
+				out = activities.Outcome{Key: key, Error: reason(d.err)}
+			case i < len(d.res.Outcomes) && d.res.Outcomes[i].Key == key:
+				out = d.res.Outcomes[i]
+			default:
+				out = activities.Outcome{Key: key, Error: "no outcome"}
+			}
+			w.settle(now, out)
+		}
+	}
+}
+
+// settle applies one send's outcome.
+func (w *rotation) settle(now time.Time, out activities.Outcome) {
+	i := slices.IndexFunc(w.st.Effects, func(p PendingEffect) bool { return p.Effect.Key == out.Key })
+	if i < 0 {
+		return
+	}
+	p := &w.st.Effects[i]
+	p.Attempts++
+	f := EffectFailure{Time: now, Kind: p.Effect.Kind, Key: p.Effect.Key, Error: out.Error, Attempts: p.Attempts}
+	if out.Error == "" {
+		if p.Attempts > 1 {
+			f.Error, f.Recovered = p.LastError, true
+			w.st.fail(f)
+			w.st.audit(AuditEntry{Time: now, Operation: "deliver", Via: "worker", Input: p.Effect.Kind + " " + p.Effect.Key, Accepted: true,
+				Notes: []string{fmt.Sprintf("done at attempt %d, after: %s", p.Attempts, p.LastError)}})
+		}
+		w.st.Effects = slices.Delete(w.st.Effects, i, i+1)
+		return
+	}
+	p.LastError = out.Error
+	p.NextTry = now.Add(backoff(p.Attempts))
+	if out.Permanent || p.NextTry.After(p.GiveUp) {
+		f.Abandoned = true
+		w.st.fail(f)
+		why := "given up after " + plural(p.Attempts, "attempt")
+		if out.Permanent {
+			why = "given up: it cannot succeed"
+		}
+		w.st.audit(AuditEntry{Time: now, Operation: "deliver", Via: "worker", Input: p.Effect.Kind + " " + p.Effect.Key,
+			Reason: out.Error, Notes: []string{why}})
+		w.st.Effects = slices.Delete(w.st.Effects, i, i+1)
+		return
+	}
+	if p.Attempts == 1 {
+		w.st.fail(f)
+		w.st.audit(AuditEntry{Time: now, Operation: "deliver", Via: "worker", Input: p.Effect.Kind + " " + p.Effect.Key,
+			Reason: out.Error, Notes: []string{"trying again until " + p.GiveUp.UTC().Format(time.RFC3339)}})
+	}
+}
+
+// backoff is the wait after the nth failed try.
+func backoff(n int) time.Duration {
+	d := retryFirst
+	for range n - 1 {
+		d *= 2
+		if d >= retryMax {
+			return retryMax
+		}
+	}
+	return d
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+func (s *RotationState) fail(f EffectFailure) {
+	s.Failures = append(s.Failures, f)
+	if n := len(s.Failures) - FailureLimit; n > 0 {
+		s.Failures = slices.Delete(s.Failures, 0, n)
+	}
+}
+
+// health says whether the rotation needs a person: stalled when planning
+// fails (handoffs stop when the planned shifts run out), degraded while a
+// send fails or for a day after one was given up.
+func (w *rotation) health(now time.Time) Health {
+	h := Health{Health: HealthOK, PlanError: w.st.PlanError}
+	for _, p := range w.st.Effects {
+		if p.Attempts > 0 {
+			h.Failing = append(h.Failing, EffectFailure{Time: p.Queued, Kind: p.Effect.Kind, Key: p.Effect.Key, Error: p.LastError, Attempts: p.Attempts})
+		}
+	}
+	for _, f := range w.st.Failures {
+		if f.Abandoned && now.Before(f.Time.Add(degradedFor)) {
+			h.Abandoned = append(h.Abandoned, f)
+		}
+	}
+	switch {
+	case w.st.PlanError != "":
+		h.Health = HealthStalled
+	case len(h.Failing) > 0 || len(h.Abandoned) > 0:
+		h.Health = HealthDegraded
+	}
+	return h
+}
