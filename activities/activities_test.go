@@ -201,8 +201,10 @@ func (f *flaky) do(key string) error {
 	f.sent = append(f.sent, key)
 	return nil
 }
-func (f *flaky) DirectMessage(_ context.Context, _ config.Member, _, key string) error { return f.do(key) }
-func (f *flaky) Announce(_ context.Context, _, _, key string) error                   { return f.do(key) }
+func (f *flaky) DirectMessage(_ context.Context, _ config.Member, _, key string) error {
+	return f.do(key)
+}
+func (f *flaky) Announce(_ context.Context, _, _, key string) error { return f.do(key) }
 func (f *flaky) SetUsergroup(_ context.Context, _ string, _ []config.Member, key string) error {
 	return f.do(key)
 }
