@@ -26,9 +26,12 @@ type Notifier interface {
 	SetTopic(ctx context.Context, channel, topic, key string) error
 }
 
-// CalendarPublisher publishes a rotation's shifts as calendar feeds.
+// CalendarPublisher publishes a rotation's calendar feeds. It is told which
+// shifts changed since the last publication (all of them when changed is
+// nil), and reads what it renders from the rotation (its schedule query), so
+// that the workflow's history does not carry the shifts.
 type CalendarPublisher interface {
-	Publish(ctx context.Context, rotation string, shifts []engine.Shift, key string) error
+	Publish(ctx context.Context, rotation string, changed []string, key string) error
 }
 
 // Pager mirrors assignments into the paging tool's schedule.

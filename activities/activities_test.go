@@ -212,7 +212,7 @@ func (f *flaky) SetTopic(_ context.Context, _, _, key string) error { return f.d
 func (f *flaky) Override(_ context.Context, _ string, _ engine.Shift, _ []config.Member, key string) error {
 	return f.do(key)
 }
-func (f *flaky) Publish(_ context.Context, _ string, _ []engine.Shift, key string) error {
+func (f *flaky) Publish(_ context.Context, _ string, _ []string, key string) error {
 	return f.do(key)
 }
 

@@ -40,10 +40,12 @@ type Effect struct {
 	Text    string          `json:"text,omitempty"`
 	// Shift is the shift a pager override is for.
 	Shift *engine.Shift `json:"shift,omitempty"`
-	// Rotation and Shifts are a calendar publication: the shifts that
-	// changed since the last one.
-	Rotation string         `json:"rotation,omitempty"`
-	Shifts   []engine.Shift `json:"shifts,omitempty"`
+	// Rotation and Changed are a calendar publication: the ids of the
+	// shifts that changed since the last one; All: too many to list, or
+	// the whole calendar changed.
+	Rotation string   `json:"rotation,omitempty"`
+	Changed  []string `json:"changed,omitempty"`
+	All      bool     `json:"all,omitempty"`
 }
 
 // DeliverInput is the sends due at one moment.
@@ -142,7 +144,11 @@ func (a *Activities) send(ctx context.Context, e Effect) error {
 		}
 		return a.Pager.Override(ctx, e.To, *e.Shift, e.Members, e.Key)
 	case EffectCalendar:
-		return a.Calendars.Publish(ctx, e.Rotation, e.Shifts, e.Key)
+		changed := e.Changed
+		if e.All {
+			changed = nil
+		}
+		return a.Calendars.Publish(ctx, e.Rotation, changed, e.Key)
 	}
 	return Permanent(fmt.Errorf("unknown kind of effect %q", e.Kind))
 }

@@ -58,13 +58,13 @@ func (n LogNotifier) SetTopic(ctx context.Context, channel, topic, key string) e
 // LogCalendars logs calendar publications.
 type LogCalendars struct{ Logger *slog.Logger }
 
-// Publish logs the shifts that would be published.
-func (c LogCalendars) Publish(ctx context.Context, rotation string, shifts []engine.Shift, key string) error {
-	first, last := "", ""
-	if len(shifts) > 0 {
-		first, last = render.UTC(shifts[0].Start), render.UTC(shifts[len(shifts)-1].End)
+// Publish logs a publication and how many shifts changed (-1: all).
+func (c LogCalendars) Publish(ctx context.Context, rotation string, changed []string, key string) error {
+	n := len(changed)
+	if changed == nil {
+		n = -1
 	}
-	orDefault(c.Logger).InfoContext(ctx, "publish calendars", "rotation", rotation, "shifts", len(shifts), "from", first, "to", last, "key", key)
+	orDefault(c.Logger).InfoContext(ctx, "publish calendars", "rotation", rotation, "changed", n, "key", key)
 	return nil
 }
 

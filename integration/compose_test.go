@@ -76,7 +76,7 @@ func TestDockerCompose(t *testing.T) {
 		t.Error("worker must wait for temporal-setup (namespace and search attributes)")
 	}
 	setup, _ := yaml.Marshal(f.Services["temporal-setup"].Command)
-	for _, want := range []string{"RotaMembers", "RotaOnCall", "KeywordList", "search-attribute create"} {
+	for _, want := range []string{"RotaMembers", "RotaOnCall", "RotaHealth", "KeywordList", "search-attribute create"} {
 		if !strings.Contains(string(setup), want) {
 			t.Errorf("temporal-setup does not mention %q", want)
 		}

@@ -20,6 +20,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -27,10 +28,17 @@ import (
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/rota-scheduler/rota/workflows"
 )
 
-// SearchAttributes are the custom search attributes rota needs, all KeywordList.
-var SearchAttributes = []string{"RotaMembers", "RotaOnCall"}
+// indexedType is the API's type of a search attribute type's name.
+func indexedType(name string) enumspb.IndexedValueType {
+	if v, ok := enumspb.IndexedValueType_value["INDEXED_VALUE_TYPE_"+strings.ToUpper(strings.ReplaceAll(name, "List", "_List"))]; ok {
+		return enumspb.IndexedValueType(v)
+	}
+	return enumspb.INDEXED_VALUE_TYPE_UNSPECIFIED
+}
 
 // TemporalBinary finds the Temporal CLI: $ROTA_TEMPORAL_BIN, then the
 // repository's bin/temporal (looked for from dir upwards), then $PATH.
@@ -100,8 +108,8 @@ func StartDevServer(ctx context.Context, bin, dir string, log io.Writer) (*DevSe
 		"--db-filename", filepath.Join(dir, "temporal.db"),
 		"--log-level", "warn",
 	}
-	for _, a := range SearchAttributes {
-		args = append(args, "--search-attribute", a+"=KeywordList")
+	for _, a := range workflows.SearchAttributes {
+		args = append(args, "--search-attribute", a.Name+"="+a.Type)
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = log, log
@@ -163,15 +171,15 @@ func (s *DevServer) waitHealthy(ctx context.Context, limit time.Duration) error 
 	return fmt.Errorf("the dev server at %s was not ready in %s: %v", s.Address, limit, last)
 }
 
-// hasSearchAttributes checks that rota's search attributes exist as KeywordList.
+// hasSearchAttributes checks that rota's search attributes exist with their types.
 func hasSearchAttributes(ctx context.Context, c client.Client, ns string) error {
 	resp, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: ns})
 	if err != nil {
 		return err
 	}
-	for _, a := range SearchAttributes {
-		if t, ok := resp.GetCustomAttributes()[a]; !ok || t != enumspb.INDEXED_VALUE_TYPE_KEYWORD_LIST {
-			return fmt.Errorf("search attribute %s is not a KeywordList (have %v)", a, resp.GetCustomAttributes())
+	for _, a := range workflows.SearchAttributes {
+		if t, ok := resp.GetCustomAttributes()[a.Name]; !ok || t != indexedType(a.Type) {
+			return fmt.Errorf("search attribute %s is not a %s (have %v)", a.Name, a.Type, resp.GetCustomAttributes())
 		}
 	}
 	return nil
@@ -185,9 +193,9 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, ns string) err
 		return err
 	}
 	missing := map[string]enumspb.IndexedValueType{}
-	for _, a := range SearchAttributes {
-		if _, ok := resp.GetCustomAttributes()[a]; !ok {
-			missing[a] = enumspb.INDEXED_VALUE_TYPE_KEYWORD_LIST
+	for _, a := range workflows.SearchAttributes {
+		if _, ok := resp.GetCustomAttributes()[a.Name]; !ok {
+			missing[a.Name] = indexedType(a.Type)
 		}
 	}
 	if len(missing) == 0 {

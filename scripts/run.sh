@@ -3,7 +3,7 @@
 #   1. the pinned Temporal CLI in ./bin (built by make if missing),
 #   2. `temporal server start-dev` with its data in .data/ (kept across runs),
 #      the Web UI on :8233, the frontend on :7233, the search attributes
-#      RotaMembers and RotaOnCall registered,
+#      RotaMembers, RotaOnCall and RotaHealth registered,
 #   3. bin/rota and bin/rota-worker built, the worker started,
 #   4. examples/team.yaml applied, and what to try next printed.
 # Ctrl-C (or SIGTERM) stops everything this script started.
@@ -80,6 +80,7 @@ say "starting the Temporal dev server on $ADDR (Web UI :$UI_PORT, data in .data/
   --db-filename "$DATA/temporal.db" \
   --search-attribute RotaMembers=KeywordList \
   --search-attribute RotaOnCall=KeywordList \
+  --search-attribute RotaHealth=Keyword \
   --log-level warn >>"$DATA/temporal.log" 2>&1 &
 SERVER_PID=$!
 
@@ -90,9 +91,9 @@ for i in $(seq 120); do
   sleep 0.5
 done
 # start-dev registers the attributes; make sure (an older .data/ may lack them).
-for attr in RotaMembers RotaOnCall; do
-  if ! "$TEMPORAL" operator search-attribute list --address "$ADDR" | grep -qw "$attr"; then
-    "$TEMPORAL" operator search-attribute create --address "$ADDR" --name "$attr" --type KeywordList >/dev/null
+for attr in RotaMembers:KeywordList RotaOnCall:KeywordList RotaHealth:Keyword; do
+  if ! "$TEMPORAL" operator search-attribute list --address "$ADDR" | grep -qw "${attr%%:*}"; then
+    "$TEMPORAL" operator search-attribute create --address "$ADDR" --name "${attr%%:*}" --type "${attr##*:}" >/dev/null
   fi
 done
 say "Temporal is up: frontend $ADDR, Web UI http://localhost:$UI_PORT"

@@ -97,7 +97,7 @@ func (w *rotation) enqueue(now time.Time, slot string, giveUp time.Time, e activ
 		old := &w.st.Effects[i]
 		if old.Slot == slot && !slices.Contains(w.inflight, old.Effect.Key) {
 			if e.Kind == activities.EffectCalendar {
-				p.Effect.Shifts = mergeShifts(old.Effect.Shifts, e.Shifts)
+				p.Effect.Changed, p.Effect.All = mergeChanged(old.Effect, e)
 			}
 			*old = p
 			return
@@ -106,12 +106,25 @@ func (w *rotation) enqueue(now time.Time, slot string, giveUp time.Time, e activ
 	w.st.Effects = append(w.st.Effects, p)
 }
 
-// mergeShifts is a followed by b, a shift of b replacing one of a.
-func mergeShifts(a, b []engine.Shift) []engine.Shift {
-	out := slices.DeleteFunc(slices.Clone(a), func(sh engine.Shift) bool {
-		return slices.ContainsFunc(b, func(n engine.Shift) bool { return n.ID == sh.ID })
-	})
-	return append(out, b...)
+// maxChanged bounds the shift ids a calendar publication lists; past it,
+// it says that everything changed.
+const maxChanged = 200
+
+// mergeChanged is what two calendar publications changed together.
+func mergeChanged(a, b activities.Effect) ([]string, bool) {
+	if a.All || b.All {
+		return nil, true
+	}
+	out := slices.Clone(a.Changed)
+	for _, id := range b.Changed {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	if len(out) > maxChanged {
+		return nil, true
+	}
+	return out, false
 }
 
 func rotName(rot *config.Rotation) string {
@@ -196,23 +209,26 @@ func (w *rotation) enqueueChangeNotice(now time.Time, n activities.ChangeNotice,
 // enqueueCalendar queues a publication of the shifts changed since the
 // last one.
 func (w *rotation) enqueueCalendar(now time.Time) {
-	var shifts []engine.Shift
-	for _, id := range w.st.Unpublished {
-		if sh, ok := w.st.shift(id); ok {
-			shifts = append(shifts, *sh)
-		}
+	e := activities.Effect{
+		Key:  activities.Key(w.st.Rotation.ID, "calendar", fmt.Sprint(w.st.Publications+1)),
+		Kind: activities.EffectCalendar, Rotation: w.st.Rotation.ID,
+		Changed: w.st.Unpublished, All: w.st.UnpublishedAll,
 	}
-	w.st.Unpublished = nil
+	if e.All {
+		e.Changed = nil
+	}
+	w.st.Unpublished, w.st.UnpublishedAll = nil, false
 	w.st.Publications++
-	w.enqueue(now, "calendar", now.Add(calendarTTL), activities.Effect{
-		Key:  activities.Key(w.st.Rotation.ID, "calendar", fmt.Sprint(w.st.Publications)),
-		Kind: activities.EffectCalendar, Rotation: w.st.Rotation.ID, Shifts: shifts,
-	})
+	w.enqueue(now, "calendar", now.Add(calendarTTL), e)
 }
 
 // calendarChanged notes a shift for the next calendar publication.
 func (s *RotationState) calendarChanged(id string) {
-	if !slices.Contains(s.Unpublished, id) {
+	switch {
+	case s.UnpublishedAll || slices.Contains(s.Unpublished, id):
+	case len(s.Unpublished) == maxChanged:
+		s.Unpublished, s.UnpublishedAll = nil, true
+	default:
 		s.Unpublished = append(s.Unpublished, id)
 	}
 }

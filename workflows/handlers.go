@@ -11,6 +11,7 @@ import (
 	"github.com/rota-scheduler/rota/internal/engine"
 	"github.com/rota-scheduler/rota/internal/render"
 	"github.com/rota-scheduler/rota/internal/report"
+	"github.com/rota-scheduler/rota/internal/rules"
 )
 
 // maxScheduleSpan bounds the window of a schedule query, and maxForecast
@@ -137,20 +138,10 @@ func (w *rotation) schedule(now time.Time, q ScheduleQuery) (render.Plan, error)
 	if err != nil {
 		return plan, err
 	}
-	st := w.st.Engine.Clone()
-	if k := p.NewState(now).Next; k > st.Next {
-		st.Next = k // as planning would: slots over already are skipped
-	}
-	for range maxForecast {
-		next := p.PlanShifts(st, 1)
-		if len(next) == 0 || !next[0].Start.Before(to) {
-			break
-		}
-		if sh := next[0]; overlaps(&sh) {
-			r := render.FromShift(sh)
-			r.Status = StatusForecast
-			plan.Shifts = append(plan.Shifts, r)
-		}
+	for _, sh := range rules.Forecast(p, w.st.Engine, now, from, to, maxForecast) {
+		r := render.FromShift(sh)
+		r.Status = StatusForecast
+		plan.Shifts = append(plan.Shifts, r)
 	}
 	return plan, nil
 }

@@ -33,7 +33,7 @@ type call struct {
 	Text    string
 	Members []string
 	Shift   engine.Shift
-	Shifts  []engine.Shift
+	Changed []string // publish: the shifts changed (nil: all)
 }
 
 // recorder is a fake Notifier, CalendarPublisher and Pager that records
@@ -42,13 +42,27 @@ type recorder struct {
 	mu    sync.Mutex
 	now   func() time.Time
 	calls []call
+	// fail, when set, decides whether a call fails (it is then not
+	// recorded, but counted in failed).
+	fail   func(kind string, at time.Time) error
+	failed map[string]int
 }
 
-func (r *recorder) add(c call) {
+func (r *recorder) add(c call) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	c.At = r.now()
+	if r.fail != nil {
+		if err := r.fail(c.Kind, c.At); err != nil {
+			if r.failed == nil {
+				r.failed = map[string]int{}
+			}
+			r.failed[c.Kind]++
+			return err
+		}
+	}
 	r.calls = append(r.calls, c)
+	return nil
 }
 
 func (r *recorder) all(kind string) []call {
@@ -72,28 +86,22 @@ func memberIDs(ms []config.Member) []string {
 }
 
 func (r *recorder) DirectMessage(ctx context.Context, m config.Member, text, key string) error {
-	r.add(call{Kind: "dm", Key: key, To: m.ID, Text: text})
-	return nil
+	return r.add(call{Kind: "dm", Key: key, To: m.ID, Text: text})
 }
 func (r *recorder) Announce(ctx context.Context, channel, text, key string) error {
-	r.add(call{Kind: "announce", Key: key, To: channel, Text: text})
-	return nil
+	return r.add(call{Kind: "announce", Key: key, To: channel, Text: text})
 }
 func (r *recorder) SetUsergroup(ctx context.Context, group string, ms []config.Member, key string) error {
-	r.add(call{Kind: "usergroup", Key: key, To: group, Members: memberIDs(ms)})
-	return nil
+	return r.add(call{Kind: "usergroup", Key: key, To: group, Members: memberIDs(ms)})
 }
 func (r *recorder) SetTopic(ctx context.Context, channel, topic, key string) error {
-	r.add(call{Kind: "topic", Key: key, To: channel, Text: topic})
-	return nil
+	return r.add(call{Kind: "topic", Key: key, To: channel, Text: topic})
 }
-func (r *recorder) Publish(ctx context.Context, rotation string, shifts []engine.Shift, key string) error {
-	r.add(call{Kind: "publish", Key: key, To: rotation, Shifts: slices.Clone(shifts)})
-	return nil
+func (r *recorder) Publish(ctx context.Context, rotation string, changed []string, key string) error {
+	return r.add(call{Kind: "publish", Key: key, To: rotation, Changed: slices.Clone(changed)})
 }
 func (r *recorder) Override(ctx context.Context, schedule string, sh engine.Shift, ms []config.Member, key string) error {
-	r.add(call{Kind: "pager", Key: key, To: schedule, Shift: sh, Members: memberIDs(ms)})
-	return nil
+	return r.add(call{Kind: "pager", Key: key, To: schedule, Shift: sh, Members: memberIDs(ms)})
 }
 
 var quiet = slog.New(slog.DiscardHandler)

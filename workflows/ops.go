@@ -13,6 +13,7 @@ import (
 	"github.com/rota-scheduler/rota/activities"
 	"github.com/rota-scheduler/rota/internal/engine"
 	"github.com/rota-scheduler/rota/internal/render"
+	"github.com/rota-scheduler/rota/internal/rules"
 )
 
 // operation is the input of one of the operations, as it arrives by signal
@@ -92,9 +93,7 @@ func rejection(reason string) error {
 	return temporal.NewNonRetryableApplicationError(reason, "Rejected", nil)
 }
 
-func reject(format string, args ...any) error {
-	return &engine.Rejected{Reason: fmt.Sprintf(format, args...)}
-}
+func reject(format string, args ...any) error { return rules.Reject(format, args...) }
 
 // reason returns the plain-words reason of a refusal.
 func reason(err error) string {
@@ -109,62 +108,29 @@ func reason(err error) string {
 	return err.Error()
 }
 
-func (s *RotationState) checkMember(role, id string) error {
-	if id == "" {
-		return reject("%s is required", role)
+// view is what the rules read of the state.
+func (s *RotationState) view() *rules.Rotation {
+	ids := make([]string, len(s.Members))
+	for i, m := range s.Members {
+		ids[i] = m.ID
 	}
-	if !s.knows(id) {
-		return reject("unknown member %q", id)
-	}
-	return nil
+	return &rules.Rotation{ID: s.Rotation.ID, Admins: s.Rotation.Admins, Members: ids, Shifts: s.shifts()}
 }
+
+func (s *RotationState) checkMember(role, id string) error { return s.view().Member(role, id) }
 
 // checkShift checks that a shift is planned and has not ended.
 func (s *RotationState) checkShift(role, id string, now time.Time) (*engine.Shift, error) {
-	if id == "" {
-		return nil, reject("%s is required", role)
-	}
-	sh, ok := s.shift(id)
-	if !ok {
-		return nil, reject("unknown shift %q: not a planned shift of rotation %s", id, s.Rotation.ID)
-	}
-	if !now.Before(sh.End) {
-		return nil, reject("shift %s ended at %s", id, render.UTC(sh.End))
-	}
-	return sh, nil
+	return s.view().Shift(role, id, now)
 }
 
 func checkSpan(from, to, now time.Time, needFuture bool) error {
-	if from.IsZero() || to.IsZero() {
-		return reject("from and to are required")
-	}
-	if !from.Before(to) {
-		return reject("from %s is not before to %s", render.UTC(from), render.UTC(to))
-	}
-	if needFuture && !to.After(now) {
-		return reject("the window ended at %s, in the past", render.UTC(to))
-	}
-	return nil
+	return rules.Span(from, to, now, needFuture)
 }
 
-// checkAdmin applies the admins rule: when the rotation has admins, only
-// they or the member concerned may ask for a change.
+// checkAdmin applies the admins rule (rules.Rotation.Admin).
 func (s *RotationState) checkAdmin(name string, op operation) error {
-	admins := s.Rotation.Admins
-	if len(admins) == 0 {
-		return nil
-	}
-	by := op.requester()
-	if by == "" {
-		return reject("requested_by is required: rotation %s has admins (%s)", s.Rotation.ID, strings.Join(admins, ", "))
-	}
-	if slices.Contains(admins, by) || slices.Contains(op.concerned(), by) {
-		return nil
-	}
-	if len(op.concerned()) == 0 {
-		return reject("%s is not an admin of rotation %s: only %s may %s", by, s.Rotation.ID, strings.Join(admins, ", "), name)
-	}
-	return reject("%s is not an admin of rotation %s nor the member concerned (%s)", by, s.Rotation.ID, strings.Join(op.concerned(), ", "))
+	return s.view().Admin(name, op.requester(), op.concerned())
 }
 
 // --- configure
@@ -315,8 +281,8 @@ func (in *AssignInput) check(s *RotationState, now time.Time) error {
 			return err
 		}
 	}
-	if _, ok := s.shift(in.Shift); ok {
-		_, err := s.checkShift("shift", in.Shift, now)
+	if v := s.view(); v.Planned(in.Shift) {
+		_, err := v.Shift("shift", in.Shift, now)
 		return err
 	}
 	// A slot not planned yet: the engine knows whether it exists.

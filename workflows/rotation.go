@@ -11,6 +11,7 @@ import (
 
 	"github.com/rota-scheduler/rota/activities"
 	"github.com/rota-scheduler/rota/internal/engine"
+	"github.com/rota-scheduler/rota/internal/rules"
 )
 
 // a is only used to name activities: the worker registers the real ones.
@@ -18,8 +19,10 @@ var a *activities.Activities
 
 const (
 	// keepEnded is how long ended shifts stay in the state (for queries
-	// and calendars) before they are pruned; the ledgers keep their load.
+	// and calendars) before they are pruned, and maxEnded how many at most
+	// (short shifts); the ledgers keep their load.
 	keepEnded = 7 * 24 * time.Hour
+	maxEnded  = 100
 	// planRetryDelay is how long the workflow waits to plan again when
 	// planning failed.
 	planRetryDelay = 10 * time.Minute
@@ -326,7 +329,7 @@ func (w *rotation) endShifts(now time.Time) {
 // A failure marks the rotation stalled until planning works again.
 func (w *rotation) plan(ctx workflow.Context, now time.Time) {
 	horizon := now.Add(w.planAhead())
-	compact := now.Add(-keepEnded)
+	compact := w.compactBefore(now)
 	for range 1000 {
 		in := activities.PlanInput{
 			Rotation: w.st.Rotation, Members: w.st.Members, State: w.st.Engine,
@@ -357,6 +360,23 @@ func (w *rotation) plan(ctx workflow.Context, now time.Time) {
 			Notes: []string{"planning works again after: " + w.st.PlanError}})
 	}
 	w.st.PlanError, w.st.PlanRetry = "", time.Time{}
+}
+
+// compactBefore is when the shifts to keep begin: keepEnded ago, or later
+// when more than maxEnded shifts ended since.
+func (w *rotation) compactBefore(now time.Time) time.Time {
+	t := now.Add(-keepEnded)
+	var ended []time.Time
+	for _, sh := range w.st.shifts() {
+		if !sh.End.After(now) && !sh.End.Before(t) {
+			ended = append(ended, sh.End)
+		}
+	}
+	if n := len(ended) - maxEnded; n > 0 {
+		slices.SortFunc(ended, func(a, b time.Time) int { return a.Compare(b) })
+		t = ended[n]
+	}
+	return t
 }
 
 // planFailed records why planning failed, once in the audit log, and when
@@ -420,7 +440,7 @@ func (w *rotation) handOff(now time.Time) {
 
 // flush queues a calendar publication of the shifts that changed, if any.
 func (w *rotation) flush(ctx workflow.Context) {
-	if len(w.st.Unpublished) > 0 {
+	if len(w.st.Unpublished) > 0 || w.st.UnpublishedAll {
 		w.enqueueCalendar(workflow.Now(ctx))
 	}
 }
@@ -571,8 +591,8 @@ func (w *rotation) afterChange(now time.Time, r *request, before []engine.Shift,
 		// notice tells its assignees, unless its own notice is still ahead.
 		return ShiftEvents{Notified: !sh.Start.Add(-notify).After(now)}
 	})
-	concerned := slices.Clone(r.op.concerned())
 	var changed []engine.Shift
+	after := w.st.shifts()
 	for _, id := range change.Shifts {
 		sh, ok := w.st.shift(id)
 		if !ok {
@@ -580,34 +600,25 @@ func (w *rotation) afterChange(now time.Time, r *request, before []engine.Shift,
 		}
 		w.st.calendarChanged(id)
 		changed = append(changed, *sh)
-		concerned = append(concerned, sh.Assignees...)
 		var old []string
 		if j := slices.IndexFunc(before, func(b engine.Shift) bool { return b.ID == id }); j >= 0 {
 			old = before[j].Assignees
-			concerned = append(concerned, old...)
 		}
 		// A running shift that changed hands is handed off again.
-		if i := slices.IndexFunc(w.st.Engine.Shifts, func(s engine.Shift) bool { return s.ID == id }); i >= 0 {
-			e := &w.st.Events[i]
-			if e.HandedOff && !sh.Start.After(now) && now.Before(sh.End) && !slices.Equal(old, sh.Assignees) {
+		if i := slices.IndexFunc(after, func(s engine.Shift) bool { return s.ID == id }); i >= 0 {
+			if e := &w.st.Events[i]; rules.Rehandoff(e.HandedOff, *sh, old, now) {
 				e.HandedOff, e.Rehand = false, w.st.Changes
 			}
 		}
 	}
+	named := slices.Clone(r.op.concerned())
 	if as, ok := r.op.(*AssignInput); ok {
-		concerned = append(concerned, as.Members...)
+		named = append(named, as.Members...)
 	}
-	var people []string
-	for _, id := range concerned {
-		if id != "" && !slices.Contains(people, id) {
-			people = append(people, id)
-		}
-	}
+	people := rules.Concerned(named, before, after, change.Shifts)
 	if r.name == Configure {
 		// Calendars show the rotation's name and zone: publish them all.
-		for _, sh := range w.st.shifts() {
-			w.st.calendarChanged(sh.ID)
-		}
+		w.st.Unpublished, w.st.UnpublishedAll = nil, true
 	}
 	w.enqueueChangeNotice(now, activities.ChangeNotice{
 		Operation: r.name, Summary: r.op.summary(), RequestedBy: r.op.requester(),

@@ -37,8 +37,10 @@ type RotationState struct {
 	// latest sends that failed (FailureLimit). See effects.go.
 	Effects  []PendingEffect `json:"effects,omitempty"`
 	Failures []EffectFailure `json:"failures,omitempty"`
-	// Unpublished are the shifts changed since the last calendar publication.
-	Unpublished []string `json:"unpublished,omitempty"`
+	// Unpublished are the shifts changed since the last calendar
+	// publication; UnpublishedAll: too many to list, or all of them.
+	Unpublished    []string `json:"unpublished,omitempty"`
+	UnpublishedAll bool     `json:"unpublished_all,omitempty"`
 
 	// PlanError says why planning failed (empty: it works); it is tried
 	// again at PlanRetry. BadConfig: the engine refuses the config, and

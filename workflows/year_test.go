@@ -108,17 +108,20 @@ func TestYearMatchesBatchPlan(t *testing.T) {
 		t.Errorf("%d usergroup updates, want %d", n, len(want.Shifts))
 	}
 
-	// Calendars were published as planning went; the last publication of
-	// each shift shows the batch plan.
-	final := map[string][]string{}
+	// Calendars were published as planning went: every shift was in a
+	// publication by the time it was notified.
+	published := map[string]time.Time{}
 	for _, c := range rec.all("publish") {
-		for _, sh := range c.Shifts {
-			final[sh.ID] = sh.Assignees
+		for _, id := range c.Changed {
+			if _, ok := published[id]; !ok {
+				published[id] = c.At
+			}
 		}
 	}
 	for _, sh := range want.Shifts {
-		if !slices.Equal(final[sh.ID], sh.Assignees) {
-			t.Fatalf("calendar shows %s %v, want %v", sh.ID, final[sh.ID], sh.Assignees)
+		at, ok := published[sh.ID]
+		if !ok || at.After(sh.Start.Add(-rot.NotifyBefore)) {
+			t.Fatalf("calendar publication of %s: %v at %s", sh.ID, ok, at)
 		}
 	}
 

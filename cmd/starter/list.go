@@ -25,6 +25,7 @@ type listedRotation struct {
 	WorkflowID string   `json:"workflow_id"`
 	RunID      string   `json:"run_id"`
 	Status     string   `json:"status"`
+	Health     string   `json:"health,omitempty"` // RotaHealth: ok, degraded or stalled
 	OnCall     []string `json:"on_call"`
 	Members    []string `json:"members"`
 	Started    string   `json:"started"`
@@ -55,6 +56,7 @@ func listRotations(ctx context.Context, c client.Client, q string) ([]listedRota
 				Status:     statusName(e.GetStatus().String()),
 				OnCall:     keywordList(e.GetSearchAttributes(), workflows.AttrOnCall),
 				Members:    keywordList(e.GetSearchAttributes(), workflows.AttrMembers),
+				Health:     keyword(e.GetSearchAttributes(), workflows.AttrHealth),
 			}
 			if t := e.GetStartTime(); t != nil {
 				r.Started = render.UTC(t.AsTime())
@@ -86,6 +88,19 @@ func statusName(s string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
+}
+
+// keyword decodes a Keyword search attribute ("" when unset).
+func keyword(sa *commonpb.SearchAttributes, name string) string {
+	p, ok := sa.GetIndexedFields()[name]
+	if !ok {
+		return ""
+	}
+	var s string
+	if converter.GetDefaultDataConverter().FromPayload(p, &s) != nil {
+		return ""
+	}
+	return s
 }
 
 // keywordList decodes a KeywordList search attribute.
@@ -152,13 +167,13 @@ func runList(args []string, stdout io.Writer) error {
 
 func writeList(w io.Writer, rows []listedRotation, loc *time.Location) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ROTATION\tSTATUS\tON CALL\tMEMBERS\tSTARTED")
+	fmt.Fprintln(tw, "ROTATION\tSTATUS\tHEALTH\tON CALL\tMEMBERS\tSTARTED")
 	for _, r := range rows {
 		started := r.Started
 		if t, err := time.Parse(time.RFC3339, r.Started); err == nil {
 			started = render.Local(t, loc)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Rotation, r.Status, orDash(strings.Join(r.OnCall, ", ")),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Rotation, r.Status, orDash(r.Health), orDash(strings.Join(r.OnCall, ", ")),
 			orDash(strings.Join(r.Members, ", ")), started)
 	}
 	return tw.Flush()

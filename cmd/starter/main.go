@@ -32,6 +32,7 @@ var commands = map[string]command{
 	"who":         {"who is on call now (one rotation, or all)", runWho},
 	"show":        {"a running rotation's schedule", runShow},
 	"audit":       {"the operations on a rotation and what they did", runAudit},
+	"status":      {"a rotation's health: failing sends, planning errors", runStatus},
 	"stats":       {"load per member of a rotation", runStats},
 	"swap":        {"trade two members' seats on two shifts", runSwap},
 	"cover":       {"have someone take a member's seat on a shift", runCover},

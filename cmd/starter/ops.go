@@ -35,7 +35,12 @@ type opResult struct {
 // sendOp sends the update and prints what it did.
 func sendOp(ctx context.Context, c client.Client, req opRequest, stdout io.Writer) error {
 	var raw json.RawMessage
-	if err := update(ctx, c, req.rotation, req.name, req.arg, &raw); err != nil {
+	already, err := update(ctx, c, req.rotation, req.name, req.arg, &raw)
+	if already {
+		fmt.Fprintf(stdout, "%s: the same %s was sent in the last %d minutes; this is its answer (it was not applied again)\n",
+			req.rotation, req.name, int(2*updateWindow/time.Minute))
+	}
+	if err != nil {
 		return err
 	}
 	printOpResult(stdout, req.rotation, req.name, raw)

@@ -16,7 +16,6 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/rota-scheduler/rota/internal/render"
-	"github.com/rota-scheduler/rota/internal/report"
 	"github.com/rota-scheduler/rota/workflows"
 )
 
@@ -172,6 +171,9 @@ func writeWho(w io.Writer, views []whoView, flagZone *time.Location) error {
 		name := v.Rotation
 		if v.Paused {
 			name += " (paused)"
+		}
+		if h := v.Health.Health; h != "" && h != workflows.HealthOK {
+			name += " (" + h + ": rota status " + v.Rotation + ")"
 		}
 		next := "-"
 		if len(v.Next) > 0 {
@@ -368,13 +370,16 @@ func runStats(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer done()
-	var rep report.Report
-	if err := query(ctx, c, rotation, workflows.QueryStats, &rep); err != nil {
+	var res workflows.StatsResult
+	if err := query(ctx, c, rotation, workflows.QueryStats, &res); err != nil {
 		return err
 	}
 	if *format == "json" {
-		return writeJSON(stdout, rep)
+		return writeJSON(stdout, res)
+	}
+	if h := res.Health.Health; h != "" && h != workflows.HealthOK {
+		fmt.Fprintf(stdout, "%s is %s: rota status %s says why\n", rotation, h, rotation)
 	}
 	fmt.Fprintf(stdout, "%s: load per member over the shifts it keeps\n", rotation)
-	return render.WriteReport(stdout, rep)
+	return render.WriteReport(stdout, res.Report)
 }

@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -318,21 +319,71 @@ func callErr(rotation string, err error) error {
 }
 
 // update sends a named update to a rotation and waits for its result; a
-// rejection comes back as an error that names the reason.
-func update(ctx context.Context, c client.Client, rotation, name string, arg, result any) error {
+// rejection comes back as an error that names the reason. The update's id
+// is derived from the request (see updateID): when the same request was
+// sent in the last few minutes (a command run again after a timeout), its
+// first answer is returned and the operation is not applied twice; already
+// then says so.
+func update(ctx context.Context, c client.Client, rotation, name string, arg, result any) (already bool, err error) {
+	now := time.Now()
+	for _, back := range []time.Duration{0, updateWindow} {
+		id, err := updateID(rotation, name, arg, now.Add(-back))
+		if err != nil {
+			return false, err
+		}
+		h := c.GetWorkflowUpdateHandle(client.GetWorkflowUpdateHandleOptions{WorkflowID: workflows.WorkflowID(rotation), UpdateID: id})
+		err = h.Get(ctx, result)
+		var nf *serviceerror.NotFound
+		switch {
+		case err == nil:
+			return true, nil
+		case errors.As(err, &nf):
+			continue // not sent yet
+		default:
+			var app *temporal.ApplicationError
+			if errors.As(err, &app) {
+				return true, callErr(rotation, err)
+			}
+			return false, callErr(rotation, err)
+		}
+	}
+	id, err := updateID(rotation, name, arg, now)
+	if err != nil {
+		return false, err
+	}
 	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflows.WorkflowID(rotation),
+		UpdateID:     id,
 		UpdateName:   name,
 		Args:         []any{arg},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
-		return callErr(rotation, err)
+		return false, callErr(rotation, err)
 	}
 	if err := h.Get(ctx, result); err != nil {
-		return callErr(rotation, err)
+		return false, callErr(rotation, err)
 	}
-	return nil
+	return false, nil
+}
+
+// updateWindow is how long the same request keeps the same update id.
+const updateWindow = 5 * time.Minute
+
+// updateID is the id of an update: the rotation, the operation, a hash of
+// its input (requested_by included) and the updateWindow it is sent in.
+// The same command run again soon after gets the same id, so Temporal
+// answers it with the first result instead of applying it twice.
+func updateID(rotation, name string, arg any, at time.Time) (string, error) {
+	b, err := json.Marshal(arg)
+	if err != nil {
+		return "", fmt.Errorf("encode %s: %w", name, err)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00", rotation, name)
+	h.Write(b)
+	window := at.UTC().Truncate(updateWindow)
+	return fmt.Sprintf("rota-cli/%s/%s/%x/%s", name, rotation, h.Sum(nil)[:8], window.Format("20060102T1504Z")), nil
 }
 
 // query runs a named query on a rotation's workflow.

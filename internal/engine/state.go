@@ -21,7 +21,7 @@ type Shift struct {
 	Start     time.Time     `json:"start"`
 	End       time.Time     `json:"end"`
 	Assignees []string      `json:"assignees"`
-	Problems  []string      `json:"problems"`
+	Problems  []string      `json:"problems,omitempty"`
 	// Violations counts the needs the shift leaves short or exceeds.
 	Violations int  `json:"violations,omitempty"`
 	Manual     bool `json:"manual,omitempty"` // chosen by hand, not by the strategy

@@ -27,11 +27,13 @@ for _ in $(seq 60); do
 	"$temporal" operator cluster health --address "$address" >/dev/null 2>&1 && break
 	sleep 1
 done
-for name in RotaMembers RotaOnCall; do
-	"$temporal" operator search-attribute create --address "$address" --name "$name" --type KeywordList
+for attr in RotaMembers:KeywordList RotaOnCall:KeywordList RotaHealth:Keyword; do
+	"$temporal" operator search-attribute create --address "$address" --name "${attr%%:*}" --type "${attr##*:}"
 done
 
-read -r first second < <(go run ./workflows/testdata/gen -address "$address")
-"$temporal" workflow show --address "$address" --workflow-id rota/demo --run-id "$first" --output json >"$out/demo-run1.json"
-"$temporal" workflow show --address "$address" --workflow-id rota/demo --run-id "$second" --output json >"$out/demo-run2.json"
-echo "wrote $out/demo-run1.json (run $first) and $out/demo-run2.json (run $second)"
+go run ./workflows/testdata/gen -address "$address" >"$tmp/runs"
+rm -f "$out"/*.json
+while read -r file workflow run; do
+	"$temporal" workflow show --address "$address" --workflow-id "$workflow" --run-id "$run" --output json >"$out/$file"
+	echo "wrote $out/$file ($workflow run $run)"
+done <"$tmp/runs"

@@ -1,13 +1,24 @@
-// Command gen drives a real Temporal server to produce the histories that
-// workflows/replay_test.go replays. gen.sh runs it against a fresh dev
-// server; see ../README.md.
+// Command gen drives a real Temporal server through the paths production
+// takes, to record the histories that workflows/replay_test.go replays.
+// gen.sh runs it against a fresh dev server; see ../README.md.
 //
 // It runs a worker in-process (registered as cmd/worker does, with the
-// logging activities), starts rotation "demo" with one-minute shifts and
-// at most two shifts per run, sends it signals (one accepted, one
-// malformed) and updates (one accepted, one refused by its validator),
-// waits until it has continued as new, sends one more signal to the new
-// run, and prints the ids of both runs.
+// logging activities behind a notifier whose first try of every channel
+// post fails, so that sends are retried) and:
+//
+//   - starts rotation "demo" (one-minute shifts, at most three per run) as
+//     `rota apply` does, with UpdateWithStart and configure;
+//   - sends it signals (unavailable, available, a malformed swap, one of
+//     an unknown name) and updates (cover, swap, assign, leave_shift of
+//     the running shift, which hands it off again, pause and resume, and
+//     two refused by their validators), and applies a changed config;
+//   - waits for the continue-as-new and signals the new run;
+//   - starts rotation "broken" with a config the engine refuses (planning
+//     fails: the rotation is stalled, the configure refused), then applies a
+//     good one.
+//
+// It prints one line per history to export: a file name, a workflow id and
+// a run id.
 package main
 
 import (
@@ -19,7 +30,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -38,8 +51,9 @@ members:
   - {id: ann, name: Ann, timezone: Europe/London}
   - {id: bob, name: Bob, timezone: America/New_York}
   - {id: cat, name: Cat}
+  - {id: dan, name: Dan}
 rotations:
-  - id: demo
+  - id: ID
     name: Demo on-call
     timezone: UTC
     start: START
@@ -47,9 +61,9 @@ rotations:
     strategy: fair
     plan_ahead: 150s
     notify_before: 1m
-    members: [ann, bob, cat]
+    members: [ann, bob, cat, dan]
     duties: |
-      - watch the dashboards
+      DUTIES
     slack: {channel: C0DEMO, usergroup: S0ONCALL, topic: true}
     opsgenie: {schedule: demo-schedule}
     admins: [ann]
@@ -59,7 +73,6 @@ func main() {
 	address := flag.String("address", "", "Temporal frontend host:port")
 	namespace := flag.String("namespace", "default", "Temporal namespace")
 	freePort := flag.Bool("free-port", false, "print a free loopback TCP port and exit")
-	inProcess := flag.Bool("worker", true, "run a worker in-process (false: use a running cmd/worker)")
 	flag.Parse()
 	if *freePort {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -73,7 +86,7 @@ func main() {
 	if *address == "" {
 		fail(errors.New("-address is required"))
 	}
-	if err := run(*address, *namespace, *inProcess); err != nil {
+	if err := run(*address, *namespace); err != nil {
 		fail(err)
 	}
 }
@@ -83,7 +96,32 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-func run(address, namespace string, inProcess bool) error {
+// flakyNotifier fails the first try of every channel post.
+type flakyNotifier struct {
+	activities.LogNotifier
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (n *flakyNotifier) Announce(ctx context.Context, channel, text, key string) error {
+	n.mu.Lock()
+	first := !n.seen[key]
+	n.seen[key] = true
+	n.mu.Unlock()
+	if first {
+		return errors.New("slack: 503 service unavailable (first try of every post fails)")
+	}
+	return n.LogNotifier.Announce(ctx, channel, text, key)
+}
+
+type gen struct {
+	c      client.Client
+	ctx    context.Context
+	logger *slog.Logger
+	dir    string
+}
+
+func run(address, namespace string) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -93,121 +131,192 @@ func run(address, namespace string, inProcess bool) error {
 	}
 	defer c.Close()
 
-	if inProcess {
-		w := worker.New(c, workflows.TaskQueue, worker.Options{Interceptors: workflows.Interceptors()})
-		w.RegisterWorkflow(workflows.RotationWorkflow)
-		w.RegisterActivity(activities.NewLogging(logger))
-		if err := w.Start(); err != nil {
-			return err
-		}
-		defer w.Stop()
+	acts := activities.NewLogging(logger)
+	acts.Notifier = &flakyNotifier{LogNotifier: activities.LogNotifier{Logger: logger}, seen: map[string]bool{}}
+	w := worker.New(c, workflows.TaskQueue, worker.Options{Interceptors: workflows.Interceptors()})
+	w.RegisterWorkflow(workflows.RotationWorkflow)
+	w.RegisterActivity(acts)
+	if err := w.Start(); err != nil {
+		return err
 	}
+	defer w.Stop()
 
-	// The rotation started two minutes ago: the workflow begins with the
-	// shift running now.
-	start := time.Now().UTC().Truncate(time.Minute).Add(-2 * time.Minute)
 	dir, err := os.MkdirTemp("", "rota-gen")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "demo.yaml")
-	yaml := strings.Replace(configTemplate, "START", start.Format("2006-01-02T15:04"), 1)
+	g := &gen{c: c, ctx: ctx, logger: logger, dir: dir}
+	if err := g.demo(); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if err := g.broken(); err != nil {
+		return fmt.Errorf("broken: %w", err)
+	}
+	return nil
+}
+
+// load writes the config of rotation id and loads it.
+func (g *gen) load(id string, start time.Time, duties string) (config.Rotation, []config.Member, error) {
+	yaml := strings.NewReplacer("ID", id, "START", start.Format("2006-01-02T15:04"), "DUTIES", duties).Replace(configTemplate)
+	path := filepath.Join(g.dir, id+".yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
-		return err
+		return config.Rotation{}, nil, err
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
-		return err
+		return config.Rotation{}, nil, err
 	}
-	rot, _ := cfg.Rotation("demo")
-	id := workflows.WorkflowID(rot.ID)
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueue},
-		workflows.RotationWorkflow, workflows.RotationInput{Rotation: *rot, Members: cfg.Members, MaxShiftsPerRun: 2})
+	rot, _ := cfg.Rotation(id)
+	return *rot, cfg.Members, nil
+}
+
+// apply starts the rotation if need be and configures it, as `rota apply`
+// does; it returns the run id and the update's error.
+func (g *gen) apply(rot config.Rotation, members []config.Member, maxShifts int) (string, error) {
+	start := g.c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+		ID:                       workflows.WorkflowID(rot.ID),
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, workflows.RotationWorkflow, workflows.RotationInput{Rotation: rot, Members: members, MaxShiftsPerRun: maxShifts})
+	h, err := g.c.UpdateWithStartWorkflow(g.ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: start,
+		UpdateOptions: client.UpdateWorkflowOptions{
+			UpdateName:   workflows.Configure,
+			Args:         []any{workflows.ConfigureInput{Rotation: rot, Members: members}},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		},
+	})
+	if err == nil {
+		err = h.Get(g.ctx, nil)
+	}
+	run, rerr := start.Get(g.ctx)
+	if rerr != nil {
+		return "", rerr
+	}
+	return run.GetRunID(), err
+}
+
+// update sends an update and logs its outcome.
+func (g *gen) update(id, name string, arg any) error {
+	h, err := g.c.UpdateWorkflow(g.ctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflows.WorkflowID(id), UpdateName: name, WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{arg},
+	})
+	if err == nil {
+		err = h.Get(g.ctx, nil)
+	}
+	g.logger.Info("update", "name", name, "error", err)
+	return err
+}
+
+func (g *gen) signal(id, name string, arg any) error {
+	return g.c.SignalWorkflow(g.ctx, workflows.WorkflowID(id), "", name, arg)
+}
+
+func (g *gen) schedule(id string) (render.Plan, error) {
+	var plan render.Plan
+	v, err := g.c.QueryWorkflow(g.ctx, workflows.WorkflowID(id), "", workflows.QuerySchedule, workflows.ScheduleQuery{})
+	if err == nil {
+		err = v.Get(&plan)
+	}
+	return plan, err
+}
+
+func (g *gen) demo() error {
+	const id = "demo"
+	// The rotation started two minutes ago: it begins with the shift
+	// running now.
+	start := time.Now().UTC().Truncate(time.Minute).Add(-2 * time.Minute)
+	rot, members, err := g.load(id, start, "- watch the dashboards")
 	if err != nil {
 		return err
 	}
-	first := run.GetRunID()
-	logger.Info("started", "workflow", id, "run", first)
+	first, err := g.apply(rot, members, 3)
+	if err != nil {
+		return err
+	}
+	g.logger.Info("started", "workflow", workflows.WorkflowID(id), "run", first)
 
-	// Wait for planning, then change things.
 	var plan render.Plan
 	for {
 		time.Sleep(2 * time.Second)
-		v, err := c.QueryWorkflow(ctx, id, first, workflows.QuerySchedule, workflows.ScheduleQuery{})
-		if err != nil {
+		if plan, err = g.schedule(id); err != nil {
 			return err
 		}
-		if err := v.Get(&plan); err != nil {
-			return err
-		}
-		if countStatus(plan, workflows.StatusFinal) >= 2 {
+		if countStatus(plan, workflows.StatusFinal) >= 2 && countStatus(plan, workflows.StatusCurrent) == 1 {
 			break
 		}
 	}
-	var future []render.Shift
+	var final []render.Shift
+	var running render.Shift
 	for _, s := range plan.Shifts {
-		if s.Status == workflows.StatusFinal {
-			future = append(future, s)
+		switch s.Status {
+		case workflows.StatusFinal:
+			final = append(final, s)
+		case workflows.StatusCurrent:
+			running = s
 		}
 	}
-	// A signal that is applied: the assignee of the last final shift is away for it.
-	last := future[len(future)-1]
+	last := final[len(final)-1]
 	from, _ := time.Parse(time.RFC3339, last.Start)
 	to, _ := time.Parse(time.RFC3339, last.End)
-	if err := c.SignalWorkflow(ctx, id, "", workflows.Unavailable, workflows.UnavailableInput{
+	// Signals: accepted, malformed, of an unknown name.
+	if err := g.signal(id, workflows.Unavailable, workflows.UnavailableInput{
 		Member: last.Assignees[0], From: from, To: to, Reason: "dentist", RequestedBy: "ann",
 	}); err != nil {
 		return err
 	}
-	// A malformed signal: recorded in the audit as rejected.
-	if err := c.SignalWorkflow(ctx, id, "", workflows.Swap, "not an object"); err != nil {
+	if err := g.signal(id, workflows.Swap, "not an object"); err != nil {
 		return err
 	}
-	// An update that is applied: someone else covers the first final shift.
-	next := future[0]
+	if err := g.signal(id, "frobnicate", map[string]string{"knob": "up"}); err != nil {
+		return err
+	}
+	// Updates: a cover, one refused by its validator, a swap, an assign.
 	by := "ann"
-	if next.Assignees[0] == by {
+	if slices.Contains(final[0].Assignees, by) {
 		by = "cat"
 	}
-	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: id, UpdateName: workflows.Cover, WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{workflows.CoverInput{Shift: next.ID, Member: next.Assignees[0], By: by, RequestedBy: "ann"}},
-	})
+	_ = g.update(id, workflows.Cover, workflows.CoverInput{Shift: final[0].ID, Member: final[0].Assignees[0], By: by, RequestedBy: "ann"})
+	_ = g.update(id, workflows.LeaveShift, workflows.LeaveShiftInput{Shift: final[0].ID, Member: "zed", RequestedBy: "ann"})
+	if plan, err = g.schedule(id); err != nil {
+		return err
+	}
+	final = final[:0]
+	for _, s := range plan.Shifts {
+		if s.Status == workflows.StatusFinal {
+			final = append(final, s)
+		}
+	}
+	if a, b := final[0], final[1]; len(a.Assignees) == 1 && len(b.Assignees) == 1 && a.Assignees[0] != b.Assignees[0] {
+		_ = g.update(id, workflows.Swap, workflows.SwapInput{ShiftA: a.ID, MemberA: a.Assignees[0], ShiftB: b.ID, MemberB: b.Assignees[0], RequestedBy: "ann"})
+	}
+	_ = g.update(id, workflows.Assign, workflows.AssignInput{Shift: final[len(final)-1].ID, Members: []string{"dan"}, RequestedBy: "ann"})
+	if err := g.signal(id, workflows.Available, workflows.AvailableInput{Member: last.Assignees[0], From: from, To: to, RequestedBy: "ann"}); err != nil {
+		return err
+	}
+	// The running shift is handed back: it is split and handed off again.
+	if len(running.Assignees) > 0 {
+		_ = g.update(id, workflows.LeaveShift, workflows.LeaveShiftInput{Shift: running.ID, Member: running.Assignees[0], Reason: "sick", RequestedBy: "ann"})
+	}
+	// Pause: refused (not an admin), accepted; resume.
+	_ = g.update(id, workflows.Pause, workflows.PauseInput{Reason: "drill", RequestedBy: "bob"})
+	_ = g.update(id, workflows.Pause, workflows.PauseInput{Reason: "drill", RequestedBy: "ann"})
+	_ = g.update(id, workflows.Resume, workflows.ResumeInput{RequestedBy: "ann"})
+	// A changed config, applied as `rota apply` does.
+	rot2, members2, err := g.load(id, start, "- watch the dashboards\n      - write the handover note")
 	if err != nil {
 		return err
 	}
-	if err := h.Get(ctx, nil); err != nil {
-		logger.Warn("cover refused", "error", err)
-	}
-	// An update refused by its validator: leaves nothing in the history.
-	h, err = c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: id, UpdateName: workflows.LeaveShift, WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{workflows.LeaveShiftInput{Shift: next.ID, Member: "zed", RequestedBy: "ann"}},
-	})
-	if err == nil {
-		err = h.Get(ctx, nil)
-	}
-	logger.Info("leave_shift of an unknown member", "error", err)
-	// A pause and a resume by update, refused and accepted.
-	for _, u := range []struct {
-		name string
-		arg  any
-	}{{workflows.Pause, workflows.PauseInput{Reason: "drill", RequestedBy: "bob"}}, {workflows.Pause, workflows.PauseInput{Reason: "drill", RequestedBy: "ann"}}, {workflows.Resume, workflows.ResumeInput{RequestedBy: "ann"}}} {
-		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-			WorkflowID: id, UpdateName: u.name, WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{u.arg},
-		})
-		if err == nil {
-			err = h.Get(ctx, nil)
-		}
-		logger.Info("update", "name", u.name, "error", err)
+	if _, err := g.apply(rot2, members2, 3); err != nil {
+		return fmt.Errorf("configure: %w", err)
 	}
 
 	// Wait for the continue-as-new.
 	var second string
 	for second == "" {
 		time.Sleep(2 * time.Second)
-		d, err := c.DescribeWorkflowExecution(ctx, id, "")
+		d, err := g.c.DescribeWorkflowExecution(g.ctx, workflows.WorkflowID(id), "")
 		if err != nil {
 			return err
 		}
@@ -215,32 +324,88 @@ func run(address, namespace string, inProcess bool) error {
 			second = r
 		}
 	}
-	d, err := c.DescribeWorkflowExecution(ctx, id, first)
+	d, err := g.c.DescribeWorkflowExecution(g.ctx, workflows.WorkflowID(id), first)
 	if err != nil {
 		return err
 	}
 	if st := d.GetWorkflowExecutionInfo().GetStatus(); st != enumspb.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW {
 		return fmt.Errorf("first run is %s, want continued-as-new", st)
 	}
-	logger.Info("continued as new", "run", second)
+	g.logger.Info("continued as new", "run", second)
 
-	// The new run carries the state: a signal and a query on it.
-	if err := c.SignalWorkflow(ctx, id, second, workflows.Pause, workflows.PauseInput{Reason: "end of the demo", RequestedBy: "ann"}); err != nil {
+	// The new run carries the state: a signal, then a handoff.
+	if err := g.c.SignalWorkflow(g.ctx, workflows.WorkflowID(id), second, workflows.Pause, workflows.PauseInput{Reason: "end of the demo", RequestedBy: "ann"}); err != nil {
 		return err
 	}
 	time.Sleep(3 * time.Second)
-	v, err := c.QueryWorkflow(ctx, id, second, workflows.QueryAudit)
+	if err := g.c.SignalWorkflow(g.ctx, workflows.WorkflowID(id), second, workflows.Resume, workflows.ResumeInput{RequestedBy: "ann"}); err != nil {
+		return err
+	}
+	time.Sleep(3 * time.Second)
+	var audit []workflows.AuditEntry
+	v, err := g.c.QueryWorkflow(g.ctx, workflows.WorkflowID(id), second, workflows.QueryAudit)
 	if err != nil {
 		return err
 	}
-	var audit []workflows.AuditEntry
 	if err := v.Get(&audit); err != nil {
 		return err
 	}
 	for _, e := range audit {
-		logger.Info("audit", "op", e.Operation, "via", e.Via, "accepted", e.Accepted, "reason", e.Reason, "input", e.Input)
+		g.logger.Info("audit", "op", e.Operation, "via", e.Via, "accepted", e.Accepted, "reason", e.Reason, "input", e.Input)
 	}
-	fmt.Println(first, second)
+	fmt.Println("demo-run1.json", workflows.WorkflowID(id), first)
+	fmt.Println("demo-run2.json", workflows.WorkflowID(id), second)
+	return nil
+}
+
+func (g *gen) broken() error {
+	const id = "broken"
+	start := time.Now().UTC().Truncate(time.Minute).Add(-time.Minute)
+	good, members, err := g.load(id, start, "- watch the dashboards")
+	if err != nil {
+		return err
+	}
+	// A config the engine refuses (a layer names an unknown member): the
+	// configure is refused by its validator and planning fails.
+	bad := good
+	bad.Layers = slices.Clone(good.Layers)
+	bad.Layers[0].Members = append(slices.Clone(good.Layers[0].Members), config.Membership{ID: "zed"})
+	run, err := g.apply(bad, members, 0)
+	if err == nil {
+		return errors.New("the bad config was accepted")
+	}
+	g.logger.Info("bad config refused", "error", err)
+	time.Sleep(2 * time.Second)
+	var st workflows.StatusResult
+	v, err := g.c.QueryWorkflow(g.ctx, workflows.WorkflowID(id), "", workflows.QueryStatus)
+	if err == nil {
+		err = v.Get(&st)
+	}
+	if err != nil {
+		return err
+	}
+	if st.Health.Health != workflows.HealthStalled {
+		return fmt.Errorf("status %+v, want stalled", st)
+	}
+	if _, err := g.apply(good, members, 0); err != nil {
+		return fmt.Errorf("good config: %w", err)
+	}
+	for {
+		time.Sleep(2 * time.Second)
+		plan, err := g.schedule(id)
+		if err != nil {
+			return err
+		}
+		if countStatus(plan, workflows.StatusCurrent) == 1 {
+			break
+		}
+	}
+	// One more signal, so that the planning is followed by events.
+	if err := g.signal(id, workflows.Pause, workflows.PauseInput{Reason: "end of the demo", RequestedBy: "ann"}); err != nil {
+		return err
+	}
+	time.Sleep(3 * time.Second)
+	fmt.Println("broken-run1.json", workflows.WorkflowID(id), run)
 	return nil
 }
 

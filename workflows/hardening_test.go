@@ -1,0 +1,309 @@
+package workflows
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/rota-scheduler/rota/activities"
+)
+
+// ops lists the audit's entries as "operation via accepted".
+func ops(audit []AuditEntry) []string {
+	var out []string
+	for _, e := range audit {
+		s := e.Operation + " " + e.Via
+		if e.Accepted {
+			s += " ok"
+		} else {
+			s += " rejected"
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// TestSignalsInArrivalOrder sends signals of different names in one go,
+// as a worker outage backs them up: they take effect in the order sent.
+// A paused rotation that gets resume then pause ends paused; a signal of
+// an unknown name is audited as rejected.
+func TestSignalsInArrivalOrder(t *testing.T) {
+	rot, members := scenario(t, "sre", 0)
+	start := startOf(t, &rot)
+	t1 := start.Add(2*24*time.Hour + time.Hour)
+	var audit []AuditEntry
+	var cfg ConfigResult
+	steps := []*at{
+		{when: t1, fn: func(env *testsuite.TestWorkflowEnvironment) {
+			env.SignalWorkflow(Pause, PauseInput{Reason: "drill"})
+		}},
+		{when: t1.Add(time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			env.SignalWorkflow(Resume, ResumeInput{})
+			env.SignalWorkflow("frobnicate", map[string]string{"x": "y"})
+			env.SignalWorkflow(Pause, PauseInput{Reason: "again"})
+			env.SignalWorkflow(Available, AvailableInput{Member: "sre1", From: t1, To: t1.Add(time.Hour)})
+			env.SignalWorkflow(Resume, ResumeInput{})
+			env.SignalWorkflow(Pause, PauseInput{Reason: "last"})
+		}},
+		{when: t1.Add(2 * time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			audit = query[[]AuditEntry](t, env, QueryAudit)
+			cfg = query[ConfigResult](t, env, QueryConfig)
+			env.CancelWorkflow()
+		}},
+	}
+	if _, err := runAll(t, &recorder{}, start, RotationInput{Rotation: rot, Members: members}, steps); err == nil {
+		t.Fatal("want the workflow canceled")
+	}
+	want := []string{
+		"pause signal ok",
+		"resume signal ok", "frobnicate signal rejected", "pause signal ok",
+		"available signal rejected", "resume signal ok", "pause signal ok",
+	}
+	if got := ops(audit); !slices.Equal(got, want) {
+		t.Errorf("audit %q\nwant  %q", got, want)
+	}
+	if !cfg.Paused || cfg.PauseReason != "last" {
+		t.Errorf("config %+v: want paused by the last signal", cfg)
+	}
+	for _, e := range audit {
+		if e.Operation == "frobnicate" && !strings.Contains(e.Reason, "unknown operation") {
+			t.Errorf("unknown signal audited as %+v", e)
+		}
+	}
+}
+
+// TestUpdateGoesBehindEarlierSignals: an update that arrives with signals
+// sent before it is checked and applied after them, not refused on the
+// state before them.
+func TestUpdateGoesBehindEarlierSignals(t *testing.T) {
+	rot, members := scenario(t, "sre", 0)
+	start := startOf(t, &rot)
+	t1 := start.Add(2*24*time.Hour + time.Hour)
+	var audit []AuditEntry
+	var cfg ConfigResult
+	var resume *outcome
+	steps := []*at{
+		{when: t1, fn: func(env *testsuite.TestWorkflowEnvironment) {
+			env.SignalWorkflow(Pause, PauseInput{Reason: "drill"})
+			resume = update(env, Resume, ResumeInput{})
+		}},
+		{when: t1.Add(time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			audit = query[[]AuditEntry](t, env, QueryAudit)
+			cfg = query[ConfigResult](t, env, QueryConfig)
+			env.CancelWorkflow()
+		}},
+	}
+	if _, err := runAll(t, &recorder{}, start, RotationInput{Rotation: rot, Members: members}, steps); err == nil {
+		t.Fatal("want the workflow canceled")
+	}
+	if resume.rejected != nil || resume.failed != nil || !resume.completed {
+		t.Errorf("resume: %+v", resume)
+	}
+	if got, want := ops(audit), []string{"pause signal ok", "resume update ok"}; !slices.Equal(got, want) {
+		t.Errorf("audit %q, want %q", got, want)
+	}
+	if cfg.Paused {
+		t.Error("rotation paused: the resume was applied before the pause")
+	}
+}
+
+// TestNotifierOutage: Slack fails for 10 minutes of workflow time around a
+// handoff. Meanwhile the pager is set on time, an update is answered at
+// once and the rotation is degraded; once Slack is back every pending send
+// goes out exactly once, and the next handoff is on time.
+func TestNotifierOutage(t *testing.T) {
+	rot, members := scenario(t, "sre", 0)
+	start := startOf(t, &rot)
+	h := start.Add(3 * 24 * time.Hour) // a handoff
+	down, up := h.Add(-5*time.Minute), h.Add(5*time.Minute)
+	rec := &recorder{fail: func(kind string, at time.Time) error {
+		if kind != "pager" && kind != "publish" && !at.Before(down) && at.Before(up) {
+			return errors.New("slack: service unavailable")
+		}
+		return nil
+	}}
+	var during, after StatusResult
+	var pause *outcome
+	steps := []*at{
+		{when: h.Add(time.Minute), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			during = query[StatusResult](t, env, QueryStatus)
+			pause = update(env, Pause, PauseInput{Reason: "drill"})
+		}},
+		{when: h.Add(2 * time.Minute), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			update(env, Resume, ResumeInput{})
+		}},
+		{when: h.Add(2 * time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			after = query[StatusResult](t, env, QueryStatus)
+		}},
+		{when: h.Add(24*time.Hour + time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			env.CancelWorkflow()
+		}},
+	}
+	if _, err := runAll(t, rec, start.Add(time.Hour), RotationInput{Rotation: rot, Members: members}, steps); err == nil {
+		t.Fatal("want the workflow canceled")
+	}
+	if during.Health.Health != HealthDegraded || len(during.Failing) == 0 {
+		t.Errorf("status during the outage: %+v, want degraded with the failing sends", during)
+	}
+	if pause == nil || !pause.completed || pause.failed != nil {
+		t.Errorf("pause during the outage: %+v, want answered", pause)
+	}
+	if after.Health.Health != HealthOK || after.Pending != 0 {
+		t.Errorf("status after the outage: %+v, want ok and nothing pending", after)
+	}
+	// The pager followed the handoff on time, and the next one too.
+	for _, when := range []time.Time{h, h.Add(24 * time.Hour)} {
+		found := false
+		for _, c := range rec.all("pager") {
+			if c.Shift.Start.Equal(when) {
+				found = c.At.Equal(when)
+			}
+		}
+		if !found {
+			t.Errorf("no pager override at %s", when)
+		}
+	}
+	// Every send went out exactly once; those of the outage after it.
+	seen := map[string]int{}
+	for _, c := range rec.all("") {
+		seen[c.Key]++
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("%s sent %d times", k, n)
+		}
+	}
+	id := "sre/main/" + h.UTC().Format(time.RFC3339)
+	for _, kind := range []string{"announce", "usergroup", "topic"} {
+		var got []call
+		for _, c := range rec.all(kind) {
+			if strings.HasPrefix(c.Key, id+"/handoff/") {
+				got = append(got, c)
+			}
+		}
+		if len(got) != 1 || got[0].At.Before(up) {
+			t.Errorf("%s of %s: %+v, want one, after the outage", kind, id, got)
+		}
+	}
+	if rec.failed["announce"] == 0 {
+		t.Error("the outage failed no send: the test proves nothing")
+	}
+}
+
+// TestPagerRetriedUntilTheShiftEnds: a pager override that keeps failing
+// is tried until its shift ends, then given up, audited and shown.
+func TestPagerRetriedUntilTheShiftEnds(t *testing.T) {
+	rot, members := scenario(t, "sre", 0)
+	start := startOf(t, &rot)
+	h := start.Add(3 * 24 * time.Hour)
+	// The override of h's shift fails for three hours, the next one for
+	// its whole shift.
+	rec := &recorder{fail: func(kind string, at time.Time) error {
+		if kind == "pager" && ((!at.Before(h) && at.Before(h.Add(3*time.Hour))) || (!at.Before(h.Add(24*time.Hour)) && at.Before(h.Add(48*time.Hour)))) {
+			return errors.New("opsgenie: 503")
+		}
+		return nil
+	}}
+	var mid, end StatusResult
+	var audit []AuditEntry
+	steps := []*at{
+		{when: h.Add(24*time.Hour + time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			mid = query[StatusResult](t, env, QueryStatus)
+		}},
+		{when: h.Add(48*time.Hour + time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			end = query[StatusResult](t, env, QueryStatus)
+			audit = query[[]AuditEntry](t, env, QueryAudit)
+			env.CancelWorkflow()
+		}},
+	}
+	if _, err := runAll(t, rec, start.Add(time.Hour), RotationInput{Rotation: rot, Members: members}, steps); err == nil {
+		t.Fatal("want the workflow canceled")
+	}
+	var first []call
+	for _, c := range rec.all("pager") {
+		if c.Shift.Start.Equal(h) {
+			first = append(first, c)
+		}
+	}
+	if len(first) != 1 || first[0].At.Before(h.Add(3*time.Hour)) || first[0].At.After(h.Add(3*time.Hour+retryMax)) {
+		t.Errorf("override of %s: %+v, want one soon after the pager came back", h, first)
+	}
+	if mid.Health.Health != HealthDegraded || len(mid.Failing) != 1 || mid.Failing[0].Kind != activities.EffectPager {
+		t.Errorf("status while the second override fails: %+v", mid)
+	}
+	if end.Health.Health != HealthDegraded || len(end.Abandoned) != 1 || end.Pending != 0 {
+		t.Errorf("status after the second shift: %+v, want its override given up", end)
+	}
+	gaveUp := slices.ContainsFunc(audit, func(e AuditEntry) bool {
+		return e.Operation == "deliver" && len(e.Notes) > 0 && strings.HasPrefix(e.Notes[0], "given up after")
+	})
+	if !gaveUp {
+		t.Errorf("audit %q has no given-up send", ops(audit))
+	}
+	if n := rec.failed["pager"]; n < 10 {
+		t.Errorf("the pager was tried %d times while failing, want it tried again and again", n)
+	}
+}
+
+// TestPermanentFailureIsGivenUpAtOnce: a send that cannot succeed (an
+// unknown channel) is not tried again.
+func TestPermanentFailureIsGivenUpAtOnce(t *testing.T) {
+	rot, members := scenario(t, "sre", 0)
+	start := startOf(t, &rot)
+	rec := &recorder{fail: func(kind string, at time.Time) error {
+		if kind == "announce" {
+			return activities.Permanent(errors.New("channel_not_found"))
+		}
+		return nil
+	}}
+	var st StatusResult
+	steps := []*at{{when: start.Add(2 * time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+		st = query[StatusResult](t, env, QueryStatus)
+		env.CancelWorkflow()
+	}}}
+	if _, err := runAll(t, rec, start.Add(time.Hour), RotationInput{Rotation: rot, Members: members}, steps); err == nil {
+		t.Fatal("want the workflow canceled")
+	}
+	if rec.failed["announce"] != 1 {
+		t.Errorf("announce tried %d times, want once", rec.failed["announce"])
+	}
+	if st.Health.Health != HealthDegraded || len(st.Abandoned) != 1 || st.Abandoned[0].Attempts != 1 {
+		t.Errorf("status %+v", st)
+	}
+}
+
+// TestContinuesAsNewOnALongHistory: a run whose history grows past the
+// limit continues as new however few shifts it handled, and carries the
+// state once (the config only inside it).
+func TestContinuesAsNewOnALongHistory(t *testing.T) {
+	rot, members := scenario(t, "sre", 0)
+	start := startOf(t, &rot)
+	env := newEnv(t, &recorder{}, start.Add(time.Hour))
+	for i := range 30 {
+		env.RegisterDelayedCallback(func() {
+			env.SignalWorkflow(Available, AvailableInput{Member: "sre1", From: start, To: start.Add(time.Duration(i+1) * time.Minute)})
+		}, time.Duration(i+1)*time.Minute)
+	}
+	env.ExecuteWorkflow(RotationWorkflow, RotationInput{Rotation: rot, Members: members, MaxHistoryLength: 60})
+	var can *workflow.ContinueAsNewError
+	if err := env.GetWorkflowError(); !errors.As(err, &can) {
+		t.Fatalf("got %v, want continue-as-new", err)
+	}
+	var in RotationInput
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &in); err != nil {
+		t.Fatal(err)
+	}
+	if in.State == nil || in.Rotation.ID != "" || len(in.Members) != 0 || in.MaxHistoryLength != 60 {
+		t.Errorf("continue-as-new input: state %v, rotation %q, %d members, max history %d; want the state only",
+			in.State != nil, in.Rotation.ID, len(in.Members), in.MaxHistoryLength)
+	}
+	if in.State != nil && in.State.Rotation.ID != rot.ID {
+		t.Errorf("state carries rotation %q", in.State.Rotation.ID)
+	}
+}
