@@ -4,6 +4,7 @@
 #   make build   bin/rota (the CLI) and bin/rota-worker
 #   make test    lint, then unit, workflow, replay and real-server integration tests
 #   make lint    gofmt, go vet and workflowcheck on ./workflows/...
+#   make replay  replay the rotations of a running server (TEMPORAL_ADDRESS) against this code
 #   make clean   remove the built binaries (keeps bin/temporal and the dev data)
 #   make distclean  also remove bin/ and .data/ (the dev server's database)
 #
@@ -16,7 +17,7 @@ WORKFLOWCHECK_VERSION := v0.6.0
 TEMPORAL         := $(BIN)/temporal
 WORKFLOWCHECK    := $(BIN)/workflowcheck
 
-.PHONY: all build run temporal test unit integration lint fmt clean distclean help
+.PHONY: all build run temporal test unit integration replay lint fmt clean distclean help
 
 all: build
 
@@ -49,6 +50,12 @@ unit:
 
 integration: $(TEMPORAL)
 	ROTA_INTEGRATION=1 $(GO) test -count=1 -v -timeout 10m ./integration/
+
+# Before deploying a worker: the running rotations' histories must replay
+# (docs/versioning.md). TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and the
+# credentials come from the environment.
+replay:
+	ROTA_REPLAY_SERVER=1 $(GO) test -count=1 -v -run '^TestReplayServer$$' ./workflows/
 
 lint: $(WORKFLOWCHECK)
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \

@@ -152,6 +152,7 @@ rotations:
 // happened (the one due while no worker ran, late), and no idempotency key
 // reached the notifier twice.
 func TestRotationSurvivesWorkerRestart(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	build(t, "./cmd/starter") // now, not while the clock runs
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)

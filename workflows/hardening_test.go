@@ -307,3 +307,58 @@ func TestContinuesAsNewOnALongHistory(t *testing.T) {
 		t.Errorf("state carries rotation %q", in.State.Rotation.ID)
 	}
 }
+
+// TestCoverOfTheRunningShiftHandsItOffAgain: a cover of the running shift
+// splits it, and the rest is handed off at once: the user group, topic,
+// pager and channel follow.
+func TestCoverOfTheRunningShiftHandsItOffAgain(t *testing.T) {
+	rot, members := scenario(t, "sre", 0)
+	start := startOf(t, &rot)
+	t1 := start.Add(3*24*time.Hour + time.Hour)
+	rec := &recorder{}
+	var who WhoResult
+	var cover *outcome
+	var by string
+	p, st := batch(t, rot, members, t1.Add(rot.PlanAhead))
+	steps := []*at{
+		{when: t1, fn: func(env *testsuite.TestWorkflowEnvironment) {
+			who = query[WhoResult](t, env, QueryWho)
+			sh := who.Current[0]
+			for _, m := range members {
+				if _, err := p.Cover(st.Clone(), sh.ID, sh.Assignees[0], m.ID, t1); err == nil {
+					by = m.ID
+					cover = update(env, Cover, CoverInput{Shift: sh.ID, Member: sh.Assignees[0], By: by})
+					return
+				}
+			}
+			t.Error("nobody can cover the running shift")
+		}},
+		{when: t1.Add(time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) { env.CancelWorkflow() }},
+	}
+	if _, err := runAll(t, rec, start.Add(time.Hour), RotationInput{Rotation: rot, Members: members}, steps); err == nil {
+		t.Fatal("want the workflow canceled")
+	}
+	if cover == nil || !cover.completed || cover.failed != nil {
+		t.Fatalf("cover: %+v (%v)", cover, cover.rejected)
+	}
+	rest := "sre/main/" + t1.UTC().Format(time.RFC3339)
+	if !slices.Contains(cover.change.Shifts, rest) {
+		t.Fatalf("cover changed %v, want the rest %s", cover.change.Shifts, rest)
+	}
+	for _, kind := range []string{"announce", "usergroup", "topic", "pager"} {
+		var got []call
+		for _, c := range rec.all(kind) {
+			if strings.HasPrefix(c.Key, rest+"/handoff/") {
+				got = append(got, c)
+			}
+		}
+		if len(got) != 1 || !got[0].At.Equal(t1) {
+			t.Errorf("%s handoff of %s: %+v, want one at %s", kind, rest, got, t1)
+		}
+	}
+	for _, c := range rec.all("usergroup") {
+		if c.At.Equal(t1) && !slices.Equal(c.Members, []string{by}) {
+			t.Errorf("user group after the cover: %v, want [%s]", c.Members, by)
+		}
+	}
+}

@@ -63,6 +63,7 @@ type rotation struct {
 	inflight  []string
 	delivered []delivery
 	lastNow   time.Time
+	timer     *timer
 
 	// planner is the engine planner of the current config, for validators
 	// and queries. Only the main loop sets it.
@@ -194,7 +195,9 @@ func (w *rotation) quiesce(ctx workflow.Context) {
 
 // wait sleeps until the next deadline, a message or a delivery's outcome,
 // whichever comes first (the updatable-timer pattern: the loop computes
-// the deadline again from workflow.Now, so nothing drifts).
+// the deadline again from workflow.Now, so nothing drifts). The timer is
+// kept while the deadline stays the same, so that waking for a message or
+// an outcome costs no timer events.
 func (w *rotation) wait(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
 	next, ok := w.nextDeadline()
@@ -204,23 +207,38 @@ func (w *rotation) wait(ctx workflow.Context) error {
 	if ok && !next.After(now) {
 		return nil
 	}
-	fired := false
-	timerCtx, cancelTimer := workflow.WithCancel(ctx)
-	defer cancelTimer()
-	if ok {
-		timer := workflow.NewTimer(timerCtx, next.Sub(now))
-		workflow.Go(timerCtx, func(c workflow.Context) {
-			_ = timer.Get(c, nil)
-			fired = true
-		})
+	if w.timer != nil && (!ok || !w.timer.at.Equal(next)) {
+		w.timer.cancel()
+		w.timer = nil
 	}
+	if ok && w.timer == nil {
+		tctx, cancel := workflow.WithCancel(ctx)
+		t := &timer{at: next, cancel: cancel}
+		f := workflow.NewTimer(tctx, next.Sub(now))
+		workflow.Go(tctx, func(c workflow.Context) {
+			_ = f.Get(c, nil)
+			t.fired = true
+		})
+		w.timer = t
+	}
+	t := w.timer
 	err := workflow.Await(ctx, func() bool {
-		return fired || len(w.queue) > 0 || w.signals.pending() || len(w.delivered) > 0
+		return (t != nil && t.fired) || len(w.queue) > 0 || w.signals.pending() || len(w.delivered) > 0
 	})
+	if t != nil && t.fired {
+		w.timer = nil
+	}
 	if err != nil {
 		return err
 	}
 	return ctx.Err()
+}
+
+// timer is the main loop's timer, set for a deadline.
+type timer struct {
+	at     time.Time
+	cancel workflow.CancelFunc
+	fired  bool
 }
 
 // takeSignals queues every signal received so far, in arrival order.
@@ -309,8 +327,8 @@ func (w *rotation) runDue(ctx workflow.Context) {
 		if t, ok := w.planAt(); ok && !t.After(now) {
 			w.plan(ctx, now)
 		}
-		w.notifyShifts(now)
-		w.handOff(now)
+		w.notifyShifts(ctx, now)
+		w.handOff(ctx, now)
 	}
 }
 
@@ -397,7 +415,7 @@ func (w *rotation) planFailed(ctx workflow.Context, now time.Time, err error) {
 }
 
 // notifyShifts tells the assignees of each shift whose notice is due.
-func (w *rotation) notifyShifts(now time.Time) {
+func (w *rotation) notifyShifts(ctx workflow.Context, now time.Time) {
 	if w.st.Paused {
 		return
 	}
@@ -416,7 +434,7 @@ func (w *rotation) notifyShifts(now time.Time) {
 }
 
 // handOff runs the handoff of each shift that has started.
-func (w *rotation) handOff(now time.Time) {
+func (w *rotation) handOff(ctx workflow.Context, now time.Time) {
 	if w.st.Paused {
 		return
 	}

@@ -291,13 +291,40 @@ func (g *gen) demo() error {
 	if a, b := final[0], final[1]; len(a.Assignees) == 1 && len(b.Assignees) == 1 && a.Assignees[0] != b.Assignees[0] {
 		_ = g.update(id, workflows.Swap, workflows.SwapInput{ShiftA: a.ID, MemberA: a.Assignees[0], ShiftB: b.ID, MemberB: b.Assignees[0], RequestedBy: "ann"})
 	}
-	_ = g.update(id, workflows.Assign, workflows.AssignInput{Shift: final[len(final)-1].ID, Members: []string{"dan"}, RequestedBy: "ann"})
+	// Assign someone other than the member just made unavailable.
+	pick := "bob"
+	if last.Assignees[0] == pick {
+		pick = "cat"
+	}
+	_ = g.update(id, workflows.Assign, workflows.AssignInput{Shift: final[len(final)-1].ID, Members: []string{pick}, RequestedBy: "ann"})
 	if err := g.signal(id, workflows.Available, workflows.AvailableInput{Member: last.Assignees[0], From: from, To: to, RequestedBy: "ann"}); err != nil {
 		return err
 	}
-	// The running shift is handed back: it is split and handed off again.
+	// The running shift is handed back: it is split and the rest is handed
+	// off; then someone covers the rest, which is handed off again.
+	if plan, err = g.schedule(id); err != nil {
+		return err
+	}
+	for _, s := range plan.Shifts {
+		if s.Status == workflows.StatusCurrent {
+			running = s
+		}
+	}
 	if len(running.Assignees) > 0 {
 		_ = g.update(id, workflows.LeaveShift, workflows.LeaveShiftInput{Shift: running.ID, Member: running.Assignees[0], Reason: "sick", RequestedBy: "ann"})
+	}
+	time.Sleep(time.Second)
+	if plan, err = g.schedule(id); err != nil {
+		return err
+	}
+	for _, s := range plan.Shifts {
+		if s.Status == workflows.StatusCurrent && len(s.Assignees) > 0 {
+			by := "dan"
+			if s.Assignees[0] == by {
+				by = "bob"
+			}
+			_ = g.update(id, workflows.Cover, workflows.CoverInput{Shift: s.ID, Member: s.Assignees[0], By: by, RequestedBy: "ann"})
+		}
 	}
 	// Pause: refused (not an admin), accepted; resume.
 	_ = g.update(id, workflows.Pause, workflows.PauseInput{Reason: "drill", RequestedBy: "bob"})

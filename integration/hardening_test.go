@@ -1,0 +1,377 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/rota-scheduler/rota/activities"
+	"github.com/rota-scheduler/rota/internal/config"
+	"github.com/rota-scheduler/rota/workflows"
+)
+
+// applyConfig starts (or configures) a rotation as `rota apply` does:
+// UpdateWithStart with configure.
+func applyConfig(ctx context.Context, c client.Client, rot config.Rotation, members []config.Member, in workflows.RotationInput) error {
+	in.Rotation, in.Members = rot, members
+	start := c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+		ID:                       workflows.WorkflowID(rot.ID),
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, workflows.RotationWorkflow, in)
+	h, err := c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: start,
+		UpdateOptions: client.UpdateWorkflowOptions{
+			UpdateName:   workflows.Configure,
+			Args:         []any{workflows.ConfigureInput{Rotation: rot, Members: members}},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		},
+	})
+	if err != nil {
+		return err
+	}
+	return h.Get(ctx, nil)
+}
+
+func loggingWorker(t *testing.T, c client.Client) worker.Worker {
+	t.Helper()
+	w := worker.New(c, workflows.TaskQueue, worker.Options{Interceptors: workflows.Interceptors()})
+	w.RegisterWorkflow(workflows.RotationWorkflow)
+	w.RegisterActivity(activities.NewLogging(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))))
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func parseRotation(t *testing.T, yaml, id string) (config.Rotation, []config.Member) {
+	t.Helper()
+	cfg, err := config.Parse(id+".yaml", []byte(yaml), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rot, ok := cfg.Rotation(id)
+	if !ok {
+		t.Fatalf("no rotation %s", id)
+	}
+	return *rot, cfg.Members
+}
+
+// TestSignalBurstAfterOutage stops the worker, sends a burst of 20 signals
+// of mixed names (and then an update), starts a worker again, and checks
+// that the audit shows them applied in the order they were sent.
+func TestSignalBurstAfterOutage(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	c, err := s.Dial(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now().UTC().Truncate(time.Hour)
+	rot, members := parseRotation(t, fmt.Sprintf(`version: 1
+members: [{id: ann}, {id: ben}, {id: cat}, {id: dan}]
+rotations:
+  - id: burst
+    timezone: UTC
+    start: %s
+    shift: 1h
+    strategy: queue
+    members: [ann, ben, cat, dan]
+    plan_ahead: 1d
+    notify_before: 1h
+`, start.Format("2006-01-02T15:04")), "burst")
+	w1 := loggingWorker(t, c)
+	if err := applyConfig(ctx, c, rot, members, workflows.RotationInput{}); err != nil {
+		w1.Stop()
+		t.Fatal(err)
+	}
+	shifts := scheduleOf(t, ctx, c, "burst", start.Add(2*time.Hour), start.Add(8*time.Hour))
+	w1.Stop()
+	if len(shifts) < 6 {
+		t.Fatalf("planned %+v", shifts)
+	}
+	for _, sh := range shifts {
+		if len(sh.Assignees) != 1 {
+			t.Fatalf("shift %+v", sh)
+		}
+	}
+	at := func(i int) time.Time { return start.Add(time.Duration(30+i) * time.Hour) }
+	a, b := shifts[0], shifts[1]
+	other := func(sh int) string {
+		for _, m := range []string{"ann", "ben", "cat", "dan"} {
+			if !slices.Contains(shifts[sh].Assignees, m) {
+				return m
+			}
+		}
+		return ""
+	}
+	type sig struct {
+		name string
+		arg  any
+	}
+	burst := []sig{
+		{workflows.Resume, workflows.ResumeInput{}}, // rejected: not paused
+		{workflows.Pause, workflows.PauseInput{Reason: "p1"}},
+		{workflows.Cover, workflows.CoverInput{Shift: shifts[2].ID, Member: shifts[2].Assignees[0], By: other(2)}},
+		{workflows.Unavailable, workflows.UnavailableInput{Member: "ann", From: at(1), To: at(2), Reason: "u1"}},
+		{workflows.Swap, workflows.SwapInput{ShiftA: a.ID, MemberA: a.Assignees[0], ShiftB: b.ID, MemberB: b.Assignees[0]}},
+		{workflows.Available, workflows.AvailableInput{Member: "ann", From: at(1), To: at(2)}},
+		{workflows.Resume, workflows.ResumeInput{}},
+		{workflows.Pause, workflows.PauseInput{Reason: "p2"}},
+		{"frobnicate", map[string]int{"n": 9}},
+		{workflows.Assign, workflows.AssignInput{Shift: shifts[4].ID, Members: []string{other(4)}}},
+		{workflows.Unavailable, workflows.UnavailableInput{Member: "ben", From: at(3), To: at(4), Reason: "u2"}},
+		{workflows.Pause, workflows.PauseInput{Reason: "p3"}}, // rejected: already paused
+		{workflows.Resume, workflows.ResumeInput{}},
+		{workflows.Cover, workflows.CoverInput{Shift: shifts[5].ID, Member: "zed", By: "ann"}}, // rejected
+		{workflows.Available, workflows.AvailableInput{Member: "ben", From: at(3), To: at(4)}},
+		{workflows.Swap, "not an object"}, // rejected
+		{workflows.Pause, workflows.PauseInput{Reason: "p4"}},
+		{workflows.LeaveShift, workflows.LeaveShiftInput{Shift: shifts[3].ID, Member: shifts[3].Assignees[0], Reason: "l1"}},
+		{workflows.Resume, workflows.ResumeInput{}},
+		{workflows.Pause, workflows.PauseInput{Reason: "p5"}},
+	}
+	for _, sg := range burst {
+		if err := c.SignalWorkflow(ctx, workflows.WorkflowID("burst"), "", sg.name, sg.arg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An update sent after the burst, while no worker runs, waits for one.
+	upd := make(chan error, 1)
+	go func() {
+		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: workflows.WorkflowID("burst"), UpdateName: workflows.Resume,
+			Args: []any{workflows.ResumeInput{}}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err == nil {
+			err = h.Get(ctx, nil)
+		}
+		upd <- err
+	}()
+	time.Sleep(2 * time.Second)
+	w2 := loggingWorker(t, c)
+	defer w2.Stop()
+	if err := <-upd; err != nil {
+		t.Fatalf("resume update after the burst: %v", err)
+	}
+
+	var audit []workflows.AuditEntry
+	waitFor(t, "the burst in the audit", 30*time.Second, func() bool {
+		queryInto(t, ctx, c, "burst", workflows.QueryAudit, &audit)
+		return len(audit) >= len(burst)+2
+	})
+	// The burst reached the workflow as one workflow task (the case where
+	// the SDK's channels alone lose the order): no task started between
+	// the first signal and the last.
+	desc, err := c.DescribeWorkflowExecution(ctx, workflows.WorkflowID("burst"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signals, tasksBetween := 0, 0
+	it := c.GetWorkflowHistory(ctx, workflows.WorkflowID("burst"), desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch ev.GetEventType() {
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+			signals++
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+			if signals > 0 && signals < len(burst) {
+				tasksBetween++
+			}
+		}
+	}
+	if signals != len(burst) || tasksBetween != 0 {
+		t.Errorf("%d signals in the history, %d workflow tasks among them: want %d in one task", signals, tasksBetween, len(burst))
+	}
+
+	var got, want []string
+	for _, e := range audit[1:] { // after the configure
+		got = append(got, e.Operation+"/"+e.Via)
+	}
+	for _, sg := range burst {
+		want = append(want, sg.name+"/signal")
+	}
+	want = append(want, workflows.Resume+"/update")
+	if !slices.Equal(got, want) {
+		t.Errorf("audit order\n got %q\nwant %q", got, want)
+	}
+	// The pauses and resumes alternate as sent: the last word is the update's resume.
+	var cfg workflows.ConfigResult
+	queryInto(t, ctx, c, "burst", workflows.QueryConfig, &cfg)
+	if cfg.Paused {
+		t.Errorf("rotation paused (%s): the burst was reordered", cfg.PauseReason)
+	}
+	for i, e := range audit[1:] {
+		if i < len(burst) && burst[i].name == workflows.Pause && strings.Contains(e.Input, "p3") == e.Accepted {
+			t.Errorf("pause %q accepted=%v: %s", e.Input, e.Accepted, e.Reason)
+		}
+	}
+	accepted := 0
+	for _, e := range audit {
+		if e.Accepted {
+			accepted++
+		}
+	}
+	t.Logf("%d audit entries, %d accepted", len(audit), accepted)
+}
+
+// historyStats counts the events and their bytes in a run's history that
+// fall in [from, to).
+func historyStats(t *testing.T, ctx context.Context, c client.Client, id, run string, from, to time.Time) (events, bytes, largest int, kinds map[string]int) {
+	t.Helper()
+	kinds = map[string]int{}
+	it := c.GetWorkflowHistory(ctx, id, run, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		size := proto.Size(ev)
+		largest = max(largest, size)
+		if at := ev.GetEventTime().AsTime(); at.Before(from) || !at.Before(to) {
+			continue
+		}
+		events++
+		bytes += size
+		kinds[strings.TrimPrefix(ev.GetEventType().String(), "EVENT_TYPE_")]++
+	}
+	return events, bytes, largest, kinds
+}
+
+func lastEvent(t *testing.T, ctx context.Context, c client.Client, id, run string) *historypb.HistoryEvent {
+	t.Helper()
+	var last *historypb.HistoryEvent
+	it := c.GetWorkflowHistory(ctx, id, run, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = ev
+	}
+	return last
+}
+
+// TestHistoryPerShift measures, on a real server, the history a rotation
+// writes per shift with every side effect configured (direct messages,
+// channel posts, user group, topic, pager, calendars; the logging
+// implementations), with deadlines aligned as a daily rotation's are
+// (notice and planning at a handoff). It also starts a rotation of
+// 15-minute shifts with plan_ahead 28d and checks that no payload of its
+// history, the continue-as-new input included, comes near Temporal's 2 MB
+// limit. The figures are in the README.
+func TestHistoryPerShift(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Minute)
+	defer cancel()
+	c, err := s.Dial(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	w := loggingWorker(t, c)
+	defer w.Stop()
+
+	now := time.Now().UTC()
+	start := now.Truncate(time.Minute).Add(-2 * time.Minute)
+	const team = `version: 1
+members:
+  - {id: ann, name: Ann, slack: U01, email: ann@example.com, timezone: Europe/London, opsgenie: ann@example.com}
+  - {id: ben, name: Ben, slack: U02, email: ben@example.com, timezone: America/New_York, opsgenie: ben@example.com}
+  - {id: cat, name: Cat, slack: U03, email: cat@example.com, timezone: Asia/Kolkata, opsgenie: cat@example.com}
+  - {id: dan, name: Dan, slack: U04, email: dan@example.com, timezone: Europe/Berlin, opsgenie: dan@example.com}
+  - {id: eve, name: Eve, slack: U05, email: eve@example.com, timezone: Europe/London, opsgenie: eve@example.com}
+  - {id: fay, name: Fay, slack: U06, email: fay@example.com, timezone: Europe/London, opsgenie: fay@example.com}
+  - {id: gus, name: Gus, slack: U07, email: gus@example.com, timezone: Europe/London, opsgenie: gus@example.com}
+rotations:
+  - id: ID
+    name: Platform on-call
+    timezone: UTC
+    start: START
+    shift: SHIFT
+    strategy: fair
+    min_rest: REST
+    members: [ann, ben, cat, dan, eve, fay, gus]
+    plan_ahead: AHEAD
+    notify_before: NOTIFY
+    duties: |
+      - watch the alerts and the error budget
+      - write the handover note at the end of the shift
+    slack: {channel: C0PLATFORM, usergroup: S0ONCALL, topic: true}
+    opsgenie: {schedule: platform}
+`
+	yaml := func(id, shift, rest, ahead, notify string) string {
+		return strings.NewReplacer("ID", id, "START", start.Format("2006-01-02T15:04"), "SHIFT", shift,
+			"REST", rest, "AHEAD", ahead, "NOTIFY", notify).Replace(team)
+	}
+	daily, members := parseRotation(t, yaml("daily", "1m", "1m", "2m", "1m"), "daily")
+	if err := applyConfig(ctx, c, daily, members, workflows.RotationInput{}); err != nil {
+		t.Fatal(err)
+	}
+	short, members := parseRotation(t, yaml("short", "15m", "15m", "28d", "1h"), "short")
+	if err := applyConfig(ctx, c, short, members, workflows.RotationInput{MaxHistoryLength: 50}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The 15-minute rotation continued as new once its planning had filled
+	// the history past 50 events (at once): its largest payloads.
+	var runs []string
+	waitFor(t, "the continue-as-new of rotation short", time.Minute, func() bool {
+		resp, err := c.ListWorkflow(ctx, listRequest(fmt.Sprintf("WorkflowId = '%s' AND ExecutionStatus = 'ContinuedAsNew'", workflows.WorkflowID("short"))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = runs[:0]
+		for _, e := range resp.GetExecutions() {
+			runs = append(runs, e.GetExecution().GetRunId())
+		}
+		return len(runs) > 0
+	})
+	_, _, largestShort, _ := historyStats(t, ctx, c, workflows.WorkflowID("short"), runs[len(runs)-1], time.Time{}, time.Time{})
+	can := lastEvent(t, ctx, c, workflows.WorkflowID("short"), runs[len(runs)-1])
+	canInput := proto.Size(can.GetWorkflowExecutionContinuedAsNewEventAttributes().GetInput())
+	t.Logf("15-minute shifts, plan_ahead 28d: largest event %d bytes, continue-as-new input %d bytes (limit 2 MB)", largestShort, canInput)
+	if largestShort > 1<<20 || canInput > 1<<20 {
+		t.Errorf("largest event %d bytes, continue-as-new input %d bytes: want both far below 2 MB", largestShort, canInput)
+	}
+
+	// Measure from the second handoff after the start, over 4 shifts (a
+	// month of one-minute shifts with ROTA_HISTORY_SHIFTS=30).
+	first := now.Truncate(time.Minute).Add(2 * time.Minute)
+	shifts := 4
+	if n, err := strconv.Atoi(os.Getenv("ROTA_HISTORY_SHIFTS")); err == nil && n > 0 {
+		shifts = n
+	}
+	end := first.Add(time.Duration(shifts) * time.Minute)
+	sleepUntil(end.Add(5 * time.Second))
+	desc, err := c.DescribeWorkflowExecution(ctx, workflows.WorkflowID("daily"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, bytes, largest, kinds := historyStats(t, ctx, c, workflows.WorkflowID("daily"), desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), first.Add(-time.Second), end.Add(-time.Second))
+	perShift, bytesPerShift := float64(events)/float64(shifts), float64(bytes)/float64(shifts)
+	t.Logf("daily-like rotation, every effect configured: %.1f events and %.0f bytes of history per shift over %d shifts (largest event %d bytes); events: %v",
+		perShift, bytesPerShift, shifts, largest, kinds)
+	if perShift > 15 || bytesPerShift > 6<<10 {
+		t.Errorf("%.1f events and %.0f bytes per shift, want at most 15 and 6 KB", perShift, bytesPerShift)
+	}
+}
