@@ -151,8 +151,8 @@ func TestNotifierOutage(t *testing.T) {
 	if during.Health.Health != HealthDegraded || len(during.Failing) == 0 {
 		t.Errorf("status during the outage: %+v, want degraded with the failing sends", during)
 	}
-	if pause == nil || !pause.completed || pause.failed != nil {
-		t.Errorf("pause during the outage: %+v, want answered", pause)
+	if pause == nil || !pause.completed || pause.failed != nil || !pause.at.Equal(h.Add(time.Minute)) {
+		t.Errorf("pause during the outage: %+v, want answered at once, at %s", pause, h.Add(time.Minute))
 	}
 	if after.Health.Health != HealthOK || after.Pending != 0 {
 		t.Errorf("status after the outage: %+v, want ok and nothing pending", after)

@@ -233,6 +233,7 @@ type outcome struct {
 	accepted, completed bool
 	rejected, failed    error
 	change              engine.Change
+	at                  time.Time // simulated time of the answer
 }
 
 var updates int // numbers update ids
@@ -245,7 +246,7 @@ func update(env *testsuite.TestWorkflowEnvironment, name string, arg any) *outco
 		OnAccept: func() { o.accepted = true },
 		OnReject: func(err error) { o.rejected = err },
 		OnComplete: func(v any, err error) {
-			o.completed, o.failed = true, err
+			o.completed, o.failed, o.at = true, err, env.Now()
 			switch c := v.(type) {
 			case engine.Change:
 				o.change = c
