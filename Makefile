@@ -3,19 +3,22 @@
 #   make run     the whole dev stack: Temporal dev server + worker + example config
 #   make build   bin/rota (the CLI) and bin/rota-worker
 #   make test    lint, then unit, workflow, replay and real-server integration tests
-#   make lint    gofmt, go vet and workflowcheck on ./workflows/...
+#   make lint    gofmt, go vet, staticcheck, go mod tidy -diff, no committed binaries, workflowcheck
 #   make replay  replay the rotations of a running server (TEMPORAL_ADDRESS) against this code
 #   make clean   remove the built binaries (keeps bin/temporal and the dev data)
 #   make distclean  also remove bin/ and .data/ (the dev server's database)
 #
 # Everything is installed into ./bin with `go install`: only Go is needed.
 
+SHELL            := /bin/bash
 GO               ?= go
 BIN              := $(CURDIR)/bin
 TEMPORAL_VERSION := v1.5.1
 WORKFLOWCHECK_VERSION := v0.6.0
+STATICCHECK_VERSION := v0.8.2
 TEMPORAL         := $(BIN)/temporal
 WORKFLOWCHECK    := $(BIN)/workflowcheck
+STATICCHECK      := $(BIN)/staticcheck
 
 .PHONY: all build run temporal test unit integration replay lint fmt clean distclean help
 
@@ -34,6 +37,9 @@ $(TEMPORAL):
 
 $(WORKFLOWCHECK):
 	GOBIN=$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
+
+$(STATICCHECK):
+	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 temporal: $(TEMPORAL)
 
@@ -57,10 +63,14 @@ integration: $(TEMPORAL)
 replay:
 	ROTA_REPLAY_SERVER=1 $(GO) test -count=1 -v -run '^TestReplayServer$$' ./workflows/
 
-lint: $(WORKFLOWCHECK)
+lint: $(WORKFLOWCHECK) $(STATICCHECK)
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@bin=$$(comm -23 <(git ls-files | sort) <(git grep -I -l '' | sort)); \
+	  if [ -n "$$bin" ]; then echo "binary files are committed (build output belongs in bin/, ignored):"; echo "$$bin"; exit 1; fi
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
 	$(WORKFLOWCHECK) ./workflows/...
 
 fmt:

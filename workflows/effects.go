@@ -127,13 +127,6 @@ func mergeChanged(a, b activities.Effect) ([]string, bool) {
 	return out, false
 }
 
-func rotName(rot *config.Rotation) string {
-	if rot.Name != "" {
-		return rot.Name
-	}
-	return rot.ID
-}
-
 // enqueueNotices queues the direct message each assignee gets before a shift.
 func (w *rotation) enqueueNotices(now time.Time, sh engine.Shift) {
 	rot := &w.st.Rotation

@@ -69,17 +69,6 @@ func (s *RotationState) shifts() []engine.Shift {
 	return s.Engine.Shifts
 }
 
-// events returns the events of a shift, creating them.
-func (s *RotationState) events(id string) *ShiftEvents {
-	for i := range s.Events {
-		if s.Events[i].Shift == id {
-			return &s.Events[i]
-		}
-	}
-	s.Events = append(s.Events, ShiftEvents{Shift: id})
-	return &s.Events[len(s.Events)-1]
-}
-
 // syncEvents keeps one entry per planned shift, in the shifts' order:
 // entries of pruned shifts go, new shifts get one from init.
 func (s *RotationState) syncEvents(init func(sh *engine.Shift) ShiftEvents) {
@@ -107,10 +96,6 @@ func (s *RotationState) member(id string) config.Member {
 		}
 	}
 	return config.Member{ID: id, Name: id}
-}
-
-func (s *RotationState) knows(id string) bool {
-	return slices.ContainsFunc(s.Members, func(m config.Member) bool { return m.ID == id })
 }
 
 func (s *RotationState) members(ids []string) []config.Member {

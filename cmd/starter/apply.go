@@ -24,11 +24,9 @@ import (
 // workflowType is the registered name of the rotation workflow.
 const workflowType = "RotationWorkflow"
 
-// Search attribute keys (KeywordList) the workflow keeps up to date.
-var (
-	attrMembers = temporal.NewSearchAttributeKeyKeywordList(workflows.AttrMembers)
-	attrOnCall  = temporal.NewSearchAttributeKeyKeywordList(workflows.AttrOnCall)
-)
+// attrMembers is set when a rotation's workflow starts, so that
+// `rota unavailable` finds it at once.
+var attrMembers = temporal.NewSearchAttributeKeyKeywordList(workflows.AttrMembers)
 
 // desired is one rotation of the config files, as apply sends it.
 type desired struct {

@@ -76,7 +76,7 @@ func (p Period) check() error {
 		return fmt.Errorf("unknown unit %d", int(p.Unit))
 	}
 	if p.N < 1 {
-		return fmt.Errorf("N must be at least 1, got %d", p.N)
+		return fmt.Errorf("the count must be at least 1, got %d", p.N)
 	}
 	if int64(p.N) > maxPeriodSeconds/sec {
 		return errors.New("longer than 100 years")

@@ -128,11 +128,10 @@ type ref struct {
 
 // needRef is a need as a layer sees it, with where it was written.
 type needRef struct {
-	need      Need
-	at        pos
-	field     string
-	minAt     pos
-	inherited bool
+	need  Need
+	at    pos
+	field string
+	minAt pos
 }
 
 // layerMeta is what the cross-file checks need to know about a layer.

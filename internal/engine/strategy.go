@@ -24,9 +24,6 @@ func (p *Planner) order(w *work, l *layerInfo, sh *Shift, elig, free []int, samp
 	}
 }
 
-var fairVariant = 0
-var fairAlpha = 0.5
-
 // fairKey ranks a member for a shift under the fair strategy: keys are
 // compared in order, larger first, then lastCount (smaller first), then tie.
 type fairKey struct {
