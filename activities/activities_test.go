@@ -81,25 +81,42 @@ func TestPlanStepByStepEqualsBatch(t *testing.T) {
 	}
 }
 
-// TestPlanSkipsSlotsOver: a state left behind (a pause) does not plan
-// slots that are over; it goes on with the one running now.
-func TestPlanSkipsSlotsOver(t *testing.T) {
+// TestPlanFromTheStart: a rotation planned for the first time ten days
+// after its start plans every slot from the start (so the ledgers are those
+// of rota plan) and keeps the last week of those that went by.
+func TestPlanFromTheStart(t *testing.T) {
 	rot, members := load(t, "sre")
 	p, _ := engine.New(rot, members)
 	start := p.Calendar().Start.In(p.Calendar().Location)
-	st := p.NewState(start)
 	now := start.Add(10*24*time.Hour + time.Hour)
-	res, err := Plan(context.Background(), PlanInput{Rotation: *rot, Members: members, State: st, Horizon: now, Now: now})
+	res, err := Plan(context.Background(), PlanInput{Rotation: *rot, Members: members, Horizon: now, Now: now, CompactBefore: now.Add(-7 * 24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(st.Shifts) != 0 {
-		t.Fatal("Plan changed the state it was given")
-	}
+	st := &engine.State{}
 	res.Delta.Apply(st)
-	if res.Planned != 1 || len(st.Shifts) != 1 || !st.Shifts[0].Start.Equal(start.Add(10*24*time.Hour)) {
-		t.Errorf("planned %+v, want only the running shift", st.Shifts)
+	batch := p.Begin()
+	p.PlanUntil(batch, now.Add(time.Nanosecond))
+	p.Compact(batch, now.Add(-7*24*time.Hour))
+	if got, want := assignments(st.Shifts), assignments(batch.Shifts); !slices.Equal(got, want) {
+		t.Errorf("planned %v\nrota plan %v", got, want)
 	}
+	if len(st.Shifts) != 8 || !st.Shifts[len(st.Shifts)-1].Start.Equal(start.Add(10*24*time.Hour)) {
+		t.Errorf("kept %d shifts, the last %s: want the running one and the 7 before", len(st.Shifts), st.Shifts[len(st.Shifts)-1].ID)
+	}
+	for id, l := range batch.Ledgers {
+		if got := st.Ledgers[id]; got == nil || got.Actual != l.Actual {
+			t.Errorf("ledger of %s: %+v, rota plan has %+v", id, got, l)
+		}
+	}
+}
+
+func assignments(shifts []engine.Shift) []string {
+	out := make([]string, len(shifts))
+	for i, sh := range shifts {
+		out[i] = sh.ID + " " + strings.Join(sh.Assignees, ",")
+	}
+	return out
 }
 
 // TestPlanInBatches: a long plan_ahead of short shifts is planned in

@@ -65,8 +65,10 @@ type PlanResult struct {
 }
 
 // Plan plans the slots that start at or before in.Horizon (at most
-// in.Limit). Slots that ended before in.Now and were never planned (the
-// rotation was paused, or the worker was down) are skipped, not invented.
+// in.Limit of those it keeps). A rotation is planned from its start, slot
+// after slot, whenever Plan runs: slots that ended before in.Now (a
+// rotation applied after its start, a pause, a worker outage) are planned
+// as every other, so the schedule is the one `rota plan` shows.
 func Plan(ctx context.Context, in PlanInput) (PlanResult, error) {
 	p, err := engine.New(&in.Rotation, in.Members)
 	if err != nil {
@@ -77,18 +79,17 @@ func Plan(ctx context.Context, in PlanInput) (PlanResult, error) {
 	before := in.State
 	var st *engine.State
 	if before == nil {
-		st = p.NewState(in.Now)
+		st = p.Begin() // every slot from the start, whenever it runs
 	} else {
 		st = before.Clone()
-		p.SkipTo(st, in.Now)
-	}
-	if !in.CompactBefore.IsZero() {
-		p.Compact(st, in.CompactBefore)
 	}
 	limit := in.Limit
 	if limit <= 0 {
 		limit = MaxPlanBatch
 	}
+	// Slots that end before CompactBefore (a rotation applied long after
+	// its start, or back from an outage) are planned and pruned at once:
+	// only the shifts kept count against the limit.
 	horizon := in.Horizon.Add(time.Nanosecond)
 	planned := 0
 	for planned < limit {
@@ -96,7 +97,14 @@ func Plan(ctx context.Context, in PlanInput) (PlanResult, error) {
 		if !ok || !next.Before(horizon) {
 			break
 		}
-		planned += len(p.PlanShifts(st, 1))
+		for _, sh := range p.PlanShifts(st, 1) {
+			if !sh.End.Before(in.CompactBefore) {
+				planned++
+			}
+		}
+	}
+	if !in.CompactBefore.IsZero() {
+		p.Compact(st, in.CompactBefore)
 	}
 	next, ok := p.Next(st)
 	d, ok2 := engine.Diff(before, st)

@@ -138,7 +138,7 @@ func (w *rotation) schedule(now time.Time, q ScheduleQuery) (render.Plan, error)
 	if err != nil {
 		return plan, err
 	}
-	for _, sh := range rules.Forecast(p, w.st.Engine, now, from, to, maxForecast) {
+	for _, sh := range rules.Forecast(p, w.st.Engine, from, to, maxForecast) {
 		r := render.FromShift(sh)
 		r.Status = StatusForecast
 		plan.Shifts = append(plan.Shifts, r)

@@ -364,7 +364,15 @@ func (w *rotation) plan(ctx workflow.Context, now time.Time) {
 		}
 		res.Delta.Apply(w.st.Engine)
 		w.st.NextStart = res.NextStart
-		w.st.syncEvents(func(*engine.Shift) ShiftEvents { return ShiftEvents{} })
+		w.st.syncEvents(func(sh *engine.Shift) ShiftEvents {
+			if !sh.End.After(now) {
+				// Planned after it ended (before the rotation was
+				// applied, while it was paused or no worker ran): it
+				// is history, and nobody is told.
+				return ShiftEvents{Notified: true, HandedOff: true, Ended: true, Silent: true}
+			}
+			return ShiftEvents{}
+		})
 		for _, e := range res.Delta.Shifts {
 			w.st.calendarChanged(e.Shift.ID)
 		}

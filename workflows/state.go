@@ -59,6 +59,9 @@ type ShiftEvents struct {
 	// Rehand numbers a handoff run again because a change gave a running
 	// shift new assignees (0: the first handoff).
 	Rehand int `json:"rehand,omitempty"`
+	// Silent: planned after it ended (before the rotation was applied,
+	// while it was paused or no worker ran), so nobody was told of it.
+	Silent bool `json:"silent,omitempty"`
 }
 
 // shifts returns the planned shifts (in start order), none before planning.

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,10 +158,11 @@ func sortedCopy(s []string) []string {
 	return c
 }
 
-// TestStartsWithTheRunningShift starts a rotation in its second week: it
-// begins with the shift running now, whose assignees are told at once and
-// handed the rotation, and earlier slots are not invented.
-func TestStartsWithTheRunningShift(t *testing.T) {
+// TestAppliedAfterItsStart starts a rotation ten days into it: the slots
+// that went by are planned silently (past, nobody told), so the schedule is
+// the one planned from the start (rota plan's); the shift running now is
+// told and handed off at once.
+func TestAppliedAfterItsStart(t *testing.T) {
 	rot, members := scenario(t, "sre", 0)
 	start := startOf(t, &rot)
 	now := start.Add(10*24*time.Hour + 3*time.Hour)
@@ -191,25 +193,74 @@ func TestStartsWithTheRunningShift(t *testing.T) {
 			t.Errorf("%s for the running shift: %+v, want one at %s", kind, got, now)
 		}
 	}
-	// Planned: from the running shift to plan_ahead (28 days) ahead; later
-	// ones are a forecast.
-	counts := map[string]int{}
-	for i, s := range sched.Shifts {
-		counts[s.Status]++
-		if i == 0 && (s.ID != id || s.Status != StatusCurrent) {
-			t.Errorf("first shift %+v, want the running one", s)
+	// Nobody was told of the shifts before.
+	for _, c := range rec.all("") {
+		if c.Kind == "publish" {
+			continue
+		}
+		if !strings.Contains(c.Key, "/notify/") && !hasPrefix(c.Key, id+"/") {
+			t.Errorf("a send for a shift that went by: %+v", c)
 		}
 	}
-	if counts[StatusPast] != 0 || counts[StatusCurrent] != 1 || counts[StatusFinal] != 28 || counts[StatusForecast] != 12 {
+	// Past (the two days before), running, planned to plan_ahead (28
+	// days), then the forecast: all as planned from the start.
+	counts := map[string]int{}
+	for _, s := range sched.Shifts {
+		counts[s.Status]++
+	}
+	if counts[StatusPast] != 2 || counts[StatusCurrent] != 1 || counts[StatusFinal] != 28 || counts[StatusForecast] != 12 {
 		t.Errorf("statuses %v", counts)
 	}
-	// The forecast is what planning would give.
-	_, st := batchFrom(t, rot, members, now, now.Add(40*24*time.Hour))
+	_, st := batch(t, rot, members, now.Add(40*24*time.Hour))
 	for _, s := range sched.Shifts {
 		if sh, ok := st.Shift(s.ID); !ok || !slices.Equal(sh.Assignees, s.Assignees) {
-			t.Errorf("%s %s %v, planning gives %v", s.Status, s.ID, s.Assignees, sh)
+			t.Errorf("%s %s %v, rota plan gives %v", s.Status, s.ID, s.Assignees, sh)
 		}
 	}
+}
+
+// TestAppliedYearsAfterItsStart: a rotation whose start is five years back
+// plans those years at once (in one workflow task, well under a second)
+// and keeps only the last week of them.
+func TestAppliedYearsAfterItsStart(t *testing.T) {
+	rot, members := scenario(t, "sre", 0)
+	start := startOf(t, &rot)
+	now := start.AddDate(5, 0, 0).Add(time.Hour)
+	var st StatusResult
+	var sched render.Plan
+	var took time.Duration
+	steps := []*at{{when: now.Add(time.Minute), fn: func(env *testsuite.TestWorkflowEnvironment) {
+		st = query[StatusResult](t, env, QueryStatus)
+		sched = query[render.Plan](t, env, QuerySchedule, ScheduleQuery{From: now.Add(-10 * 24 * time.Hour), To: now.Add(24 * time.Hour)})
+		env.CancelWorkflow()
+	}}}
+	rec := &recorder{}
+	began := time.Now()
+	if _, err := runAll(t, rec, now, RotationInput{Rotation: rot, Members: members}, steps); err == nil {
+		t.Fatal("want the workflow canceled")
+	}
+	took = time.Since(began)
+	// The running shift was handed off at once: no workflow time went by.
+	if p := rec.all("pager"); len(p) != 1 || !p[0].At.Equal(now) {
+		t.Errorf("pager calls %+v, want one, at %s", p, now)
+	}
+	if st.Health.Health != HealthOK {
+		t.Errorf("status %+v", st)
+	}
+	_, want := batch(t, rot, members, now.Add(24*time.Hour))
+	past := 0
+	for _, s := range sched.Shifts {
+		if s.Status == StatusPast {
+			past++
+		}
+		if sh, ok := want.Shift(s.ID); !ok || !slices.Equal(sh.Assignees, s.Assignees) {
+			t.Errorf("%s %v, rota plan gives %v", s.ID, s.Assignees, sh)
+		}
+	}
+	if past < 6 || past > 8 {
+		t.Errorf("%d past shifts kept, want the last week's", past)
+	}
+	t.Logf("five years planned and the rotation running in %s (real time, with the test environment)", took)
 }
 
 // batchFrom plans rot from the shift running at from, up to until.

@@ -122,7 +122,7 @@ type offlineFlags struct {
 func (f *offlineFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.files, "f", "config file (repeatable)")
 	fs.StringVar(&f.rotation, "rotation", "", "rotation id (optional when the files have one rotation)")
-	fs.StringVar(&f.from, "from", "", "begin with the shift running at this date or date-time (default: the rotation's start)")
+	fs.StringVar(&f.from, "from", "", "show from the shift running at this date or date-time (default: the rotation's start); the rotation is always planned from its start")
 	fs.StringVar(&f.tz, "tz", "", "show times in this IANA zone (default: the rotation's)")
 }
 
@@ -177,17 +177,19 @@ func runPlan(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	st := o.planner.NewState(start)
-	var planned []engine.Shift
+	// From the rotation's start, whatever --from says: the shifts from
+	// there on are those of a plan from the start.
+	st := o.planner.Begin()
+	planned := slices.Clone(o.planner.PlanTo(st, start))
 	switch {
 	case *shifts > 0:
-		planned = o.planner.PlanShifts(st, *shifts)
+		planned = append(planned, o.planner.PlanShifts(st, *shifts-len(planned))...)
 	case *to != "":
 		end, err := o.instant(*to)
 		if err != nil {
 			return err
 		}
-		planned = o.planner.PlanUntil(st, end)
+		planned = append(planned, o.planner.PlanUntil(st, end)...)
 	default:
 		n := *weeks
 		if n == 0 {
@@ -195,7 +197,7 @@ func runPlan(args []string, stdout io.Writer) error {
 		}
 		d := calendar.DateOf(start, o.loc).AddDays(7 * n)
 		end := calendar.DateTime{Date: d, Hour: start.In(o.loc).Hour(), Minute: start.In(o.loc).Minute()}.In(o.loc)
-		planned = o.planner.PlanUntil(st, end)
+		planned = append(planned, o.planner.PlanUntil(st, end)...)
 	}
 	rep := report.Of(o.planner, planned)
 	doc := render.Plan{Rotation: o.rot.ID, Timezone: o.rot.Timezone, Strategy: strategyName(o.rot), Report: &rep}
@@ -226,7 +228,9 @@ func runForecast(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	f := o.planner.Forecast(o.planner.NewState(start), *shifts, *samples)
+	st := o.planner.Begin()
+	o.planner.PlanTo(st, start) // the shifts before --from, as planned from the start
+	f := o.planner.Forecast(st, *shifts, *samples)
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")

@@ -161,3 +161,57 @@ func TestPlanStrategyOverride(t *testing.T) {
 		t.Errorf("bad strategy: exit %d %q", code, stderr)
 	}
 }
+
+// TestPlanFromIsPlanFromTheStart: `plan --from X` shows, from the shift
+// running at X on, exactly what planning from the rotation's start gives,
+// for every scenario rotation.
+func TestPlanFromIsPlanFromTheStart(t *testing.T) {
+	cases := []struct{ file, rotation, from string }{
+		{"sre-24h.yaml", "sre", "2027-03-10T15:00"},
+		{"sre-24h.yaml", "sre-layers", "2027-01-05"},
+		{"solar-lottery-demo.yaml", "icebreaker", "2021-06-01"},
+		{"shift-week.yaml", "shift-week", "2027-02-03T12:00"},
+	}
+	type shift struct {
+		ID        string
+		Start     string
+		End       string
+		Assignees []string
+	}
+	plan := func(args ...string) []shift {
+		code, out, stderr := rota(append([]string{"plan", "--format", "json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("rota plan %v: exit %d: %s", args, code, stderr)
+		}
+		var doc struct{ Shifts []shift }
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc.Shifts
+	}
+	for _, c := range cases {
+		t.Run(c.rotation, func(t *testing.T) {
+			f := scenarioPath(t, c.file)
+			all := plan("-f", f, "--rotation", c.rotation, "--weeks", "80")
+			from := plan("-f", f, "--rotation", c.rotation, "--from", c.from, "--weeks", "4")
+			if len(from) == 0 {
+				t.Fatal("nothing planned from", c.from)
+			}
+			i := 0
+			for i < len(all) && all[i].ID != from[0].ID {
+				i++
+			}
+			if i == len(all) {
+				t.Fatalf("%s is not in the plan from the start", from[0].ID)
+			}
+			for j, sh := range from {
+				if i+j >= len(all) || all[i+j].ID != sh.ID || strings.Join(all[i+j].Assignees, ",") != strings.Join(sh.Assignees, ",") {
+					t.Fatalf("--from %s: shift %d is %+v, the plan from the start has %+v", c.from, j, sh, all[min(i+j, len(all)-1)])
+				}
+			}
+			if from[0].End <= c.from[:min(len(c.from), 10)] {
+				t.Errorf("first shift %+v ends before %s", from[0], c.from)
+			}
+		})
+	}
+}

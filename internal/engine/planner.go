@@ -195,11 +195,27 @@ func (p *Planner) Next(st *State) (time.Time, bool) {
 	return slot.Start, ok
 }
 
-// SkipTo moves st past the slots before the one running at t without
-// planning them: after a pause or an outage, shifts that have gone by are
-// not invented.
-func (p *Planner) SkipTo(st *State, t time.Time) {
-	st.Next = max(st.Next, p.NewState(t).Next)
+// Begin returns the state of the rotation before its first slot. Planning
+// from it is what makes a schedule a function of the config alone: every
+// program that plans the rotation (rota plan, the running workflow) starts
+// here, whenever it runs.
+func (p *Planner) Begin() *State { return p.NewState(time.Time{}) }
+
+// PlanTo plans, from st, every slot that ends at or before t, and returns
+// the one running at t if there is one (planned too): what planning from
+// the start gives up to t, so that the shifts after are those of a plan
+// from the start.
+func (p *Planner) PlanTo(st *State, t time.Time) []Shift {
+	for {
+		next, ok := p.Next(st)
+		if !ok || !next.Before(t) {
+			return nil
+		}
+		sh := p.PlanShifts(st, 1)
+		if len(sh) == 1 && sh[0].End.After(t) {
+			return sh
+		}
+	}
 }
 
 // eligible reports whether the member at pos of layer l could take a slot

@@ -125,14 +125,11 @@ func Rehandoff(handedOff bool, sh engine.Shift, old []string, now time.Time) boo
 	return handedOff && !sh.Start.After(now) && now.Before(sh.End) && !slices.Equal(old, sh.Assignees)
 }
 
-// Forecast returns the shifts not planned yet that overlap from..to, as the
-// engine would plan them at now (at most max of them), on a copy of st: a
+// Forecast returns the shifts not planned yet that overlap from..to, as
+// planning will give them (at most max of them), on a copy of st: a
 // forecast changes nothing.
-func Forecast(p *engine.Planner, st *engine.State, now, from, to time.Time, max int) []engine.Shift {
+func Forecast(p *engine.Planner, st *engine.State, from, to time.Time, max int) []engine.Shift {
 	st = st.Clone()
-	if k := p.NewState(now).Next; k > st.Next {
-		st.Next = k // as planning would: slots over already are skipped
-	}
 	var out []engine.Shift
 	for range max {
 		next := p.PlanShifts(st, 1)
