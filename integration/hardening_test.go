@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -377,4 +378,114 @@ rotations:
 	if perShift > 15 || bytesPerShift > 6<<10 {
 		t.Errorf("%.1f events and %.0f bytes per shift, want at most 15 and 6 KB", perShift, bytesPerShift)
 	}
+}
+
+// TestShowAgreesWithPlan applies a rotation whose start was three weeks
+// ago: `rota show` (the running workflow) and `rota plan` (offline, from
+// the config alone) give the same assignees for every shift of the next
+// eight weeks, and still do once the rotation has continued as new and
+// been applied again.
+func TestShowAgreesWithPlan(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c, err := s.Dial(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	w := loggingWorker(t, c)
+	defer w.Stop()
+
+	start := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -21).Add(9 * time.Hour)
+	yaml := fmt.Sprintf(`version: 1
+members:
+  - {id: ann}
+  - {id: ben}
+  - {id: cat}
+  - {id: dan}
+  - {id: eve}
+rotations:
+  - id: late
+    timezone: UTC
+    start: %s
+    shift: 1d
+    strategy: fair
+    min_rest: 1d
+    members: [ann, ben, cat, dan, eve]
+    plan_ahead: 14d
+    notify_before: 2d
+`, start.Format("2006-01-02T15:04"))
+	path := t.TempDir() + "/late.yaml"
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rot, members := parseRotation(t, yaml, "late")
+	// Started as rota apply does, with a short history limit so that it
+	// continues as new soon.
+	if err := applyConfig(ctx, c, rot, members, workflows.RotationInput{MaxHistoryLength: 40}); err != nil {
+		t.Fatal(err)
+	}
+	type shift struct {
+		ID        string   `json:"id"`
+		Status    string   `json:"status"`
+		Assignees []string `json:"assignees"`
+	}
+	compare := func(when string) {
+		t.Helper()
+		from := time.Now().UTC().Format(time.RFC3339)
+		code, out := rotaCLI(t, s, "show", "late", "--from", from, "--weeks", "8", "--format", "json")
+		if code != 0 {
+			t.Fatalf("rota show: exit %d\n%s", code, out)
+		}
+		var live struct{ Shifts []shift }
+		if err := json.Unmarshal([]byte(out), &live); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		code, out = rotaCLI(t, s, "plan", "-f", path, "--rotation", "late", "--from", from, "--weeks", "9", "--format", "json")
+		if code != 0 {
+			t.Fatalf("rota plan: exit %d\n%s", code, out)
+		}
+		var offline struct{ Shifts []shift }
+		if err := json.Unmarshal([]byte(out), &offline); err != nil {
+			t.Fatal(err)
+		}
+		byID := map[string][]string{}
+		for _, sh := range offline.Shifts {
+			byID[sh.ID] = sh.Assignees
+		}
+		statuses := map[string]int{}
+		for _, sh := range live.Shifts {
+			statuses[sh.Status]++
+			want, ok := byID[sh.ID]
+			if !ok || !slices.Equal(want, sh.Assignees) {
+				t.Errorf("%s: %s %s %v, rota plan gives %v", when, sh.ID, sh.Status, sh.Assignees, want)
+			}
+		}
+		if len(live.Shifts) < 8*7 {
+			t.Errorf("%s: rota show has %d shifts in 8 weeks", when, len(live.Shifts))
+		}
+		t.Logf("%s: %d shifts agree (%v)", when, len(live.Shifts), statuses)
+	}
+	compare("applied three weeks after its start")
+
+	// Signals that change nothing (available with no unavailability) grow
+	// the history past its limit: the rotation continues as new.
+	for i := range 12 {
+		from := time.Now().Add(time.Duration(100+i) * 24 * time.Hour)
+		if err := c.SignalWorkflow(ctx, workflows.WorkflowID("late"), "", workflows.Available,
+			workflows.AvailableInput{Member: "ann", From: from, To: from.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	waitFor(t, "a continue-as-new", time.Minute, func() bool {
+		resp, err := c.ListWorkflow(ctx, listRequest(fmt.Sprintf("WorkflowId = '%s' AND ExecutionStatus = 'ContinuedAsNew'", workflows.WorkflowID("late"))))
+		return err == nil && len(resp.GetExecutions()) > 0
+	})
+	if code, out := rotaCLI(t, s, "apply", "-f", path); code != 0 {
+		t.Fatalf("rota apply again: exit %d\n%s", code, out)
+	}
+	compare("after a continue-as-new and rota apply")
 }
