@@ -488,4 +488,21 @@ rotations:
 		t.Fatalf("rota apply again: exit %d\n%s", code, out)
 	}
 	compare("after a continue-as-new and rota apply")
+
+	// A config change, previewed: eve leaves. The diff names the final
+	// shifts kept and the forecast ones that change hands, none to eve.
+	smaller := strings.Replace(yaml, "members: [ann, ben, cat, dan, eve]", "members: [ann, ben, cat, dan]", 1)
+	if err := os.WriteFile(path, []byte(smaller), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out := rotaCLI(t, s, "apply", "-f", path, "--dry-run")
+	if code != 0 || !strings.Contains(out, "never rewrites them") || !strings.Contains(out, "change") || !strings.Contains(out, "dry run: nothing applied") {
+		t.Errorf("rota apply --dry-run: exit %d\n%s", code, out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "~") && strings.HasSuffix(line, "-> eve") {
+			t.Errorf("a shift goes to eve, who leaves: %s", line)
+		}
+	}
+	t.Logf("rota apply --dry-run:\n%s", out)
 }

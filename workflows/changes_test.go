@@ -14,6 +14,7 @@ import (
 
 	"github.com/rota-scheduler/rota/internal/engine"
 	"github.com/rota-scheduler/rota/internal/render"
+	"github.com/rota-scheduler/rota/internal/rules"
 )
 
 // send sends an operation by update or by signal.
@@ -478,4 +479,76 @@ func TestReconfigureKeepsTheRunningHandoff(t *testing.T) {
 			t.Errorf("running shift announced again at %v: %s", c.At, c.Key)
 		}
 	}
+}
+
+// TestPreviewPredictsConfigure: after a swap, the preview of a changed
+// config (a member leaves the rotation) lists no final shift, and every
+// shift it lists changes exactly as it says once the config is applied;
+// the others do not change.
+func TestPreviewPredictsConfigure(t *testing.T) {
+	rot, members := scenario(t, "sre", 0)
+	start := startOf(t, &rot)
+	t1 := start.Add(3*24*time.Hour + time.Hour)
+	p, st := batch(t, rot, members, t1.Add(rot.PlanAhead))
+	var swap SwapInput
+	for n := 11; n < 20 && swap.ShiftA == ""; n++ {
+		a, _ := st.Shift("sre/main/" + render.UTC(start.Add(10*24*time.Hour)))
+		b, _ := st.Shift("sre/main/" + render.UTC(start.Add(time.Duration(n)*24*time.Hour)))
+		if _, err := p.Swap(st.Clone(), a.ID, a.Assignees[0], b.ID, b.Assignees[0], t1); err == nil {
+			swap = SwapInput{ShiftA: a.ID, MemberA: a.Assignees[0], ShiftB: b.ID, MemberB: b.Assignees[0]}
+		}
+	}
+	if swap.ShiftA == "" {
+		t.Fatal("no swap possible")
+	}
+	smaller := rot
+	smaller.Layers = slices.Clone(rot.Layers)
+	smaller.Layers[0].Members = rot.Layers[0].Members[:6] // sre7 leaves
+	var preview PreviewResult
+	var before, after render.Plan
+	window := func(env *testsuite.TestWorkflowEnvironment) render.Plan {
+		return query[render.Plan](t, env, QuerySchedule, ScheduleQuery{From: t1.Add(2 * time.Minute), To: preview.To})
+	}
+	steps := []*at{
+		{when: t1, fn: func(env *testsuite.TestWorkflowEnvironment) { update(env, Swap, swap) }},
+		{when: t1.Add(time.Minute), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			preview = query[PreviewResult](t, env, QueryPreview, ConfigureInput{Rotation: smaller, Members: members})
+			before = window(env)
+			update(env, Configure, ConfigureInput{Rotation: smaller, Members: members})
+		}},
+		{when: t1.Add(2 * time.Minute), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			after = window(env)
+			env.CancelWorkflow()
+		}},
+	}
+	if _, err := runAll(t, &recorder{}, start, RotationInput{Rotation: rot, Members: members}, steps); err == nil {
+		t.Fatal("want the workflow canceled")
+	}
+	if len(preview.Changes) == 0 {
+		t.Fatal("the preview lists no change, though sre7 leaves")
+	}
+	changed := map[string]bool{}
+	for _, c := range preview.Changes {
+		changed[c.Shift] = true
+		if c.Start.Before(preview.FinalUntil) {
+			t.Errorf("change %+v to a final shift (final until %s)", c, preview.FinalUntil)
+		}
+		if slices.Contains(c.New, "sre7") {
+			t.Errorf("change %+v gives sre7 a shift", c)
+		}
+	}
+	if len(before.Shifts) != len(after.Shifts) {
+		t.Fatalf("%d shifts before, %d after", len(before.Shifts), len(after.Shifts))
+	}
+	for i, b := range before.Shifts {
+		a := after.Shifts[i]
+		if c := slices.IndexFunc(preview.Changes, func(c rules.Change) bool { return c.Shift == a.ID }); c >= 0 {
+			if !slices.Equal(preview.Changes[c].Old, b.Assignees) || !slices.Equal(preview.Changes[c].New, a.Assignees) {
+				t.Errorf("%s: preview %v -> %v, schedule %v -> %v", a.ID, preview.Changes[c].Old, preview.Changes[c].New, b.Assignees, a.Assignees)
+			}
+		} else if !slices.Equal(a.Assignees, b.Assignees) {
+			t.Errorf("%s changed %v -> %v, the preview did not say so", a.ID, b.Assignees, a.Assignees)
+		}
+	}
+	t.Logf("%d of %d shifts change; final until %s", len(preview.Changes), len(after.Shifts), preview.FinalUntil)
 }

@@ -2,12 +2,14 @@ package workflows
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/rota-scheduler/rota/activities"
 	"github.com/rota-scheduler/rota/internal/engine"
 	"github.com/rota-scheduler/rota/internal/render"
 	"github.com/rota-scheduler/rota/internal/report"
@@ -55,6 +57,9 @@ func (w *rotation) register(ctx workflow.Context) error {
 		}),
 		workflow.SetQueryHandler(ctx, QueryStatus, func() (StatusResult, error) {
 			return w.status(workflow.Now(ctx)), nil
+		}),
+		workflow.SetQueryHandler(ctx, QueryPreview, func(in ConfigureInput) (PreviewResult, error) {
+			return w.preview(workflow.Now(ctx), in)
 		}),
 		workflow.SetQueryHandler(ctx, QueryAudit, func() ([]AuditEntry, error) {
 			return w.st.Audit, nil
@@ -181,4 +186,37 @@ func (w *rotation) status(now time.Time) StatusResult {
 		Rotation: w.st.Rotation.ID, At: now, Paused: w.st.Paused, Health: w.health(now),
 		Pending: len(w.st.Effects), Failures: failures, NextStart: w.st.NextStart, Runs: w.st.Runs,
 	}
+}
+
+// preview answers QueryPreview: the schedule of the next plan_ahead and
+// four weeks as it is, and as it would be once in is applied (on a copy of
+// the state, as configure would change it), shift by shift.
+func (w *rotation) preview(now time.Time, in ConfigureInput) (PreviewResult, error) {
+	res := PreviewResult{Rotation: w.st.Rotation.ID, At: now, To: now.Add(w.planAhead() + 28*24*time.Hour), Changes: []rules.Change{}}
+	if err := in.check(&w.st, now); err != nil {
+		return res, err
+	}
+	if w.st.Engine == nil {
+		return res, fmt.Errorf("rotation %s has not been planned yet", w.st.Rotation.ID)
+	}
+	p, err := w.getPlanner()
+	if err != nil {
+		return res, err
+	}
+	var final []engine.Shift
+	for _, sh := range w.st.shifts() {
+		if sh.Start.Before(res.To) && now.Before(sh.End) {
+			final = append(final, sh)
+		}
+		res.FinalUntil = sh.End
+	}
+	before := append(slices.Clone(final), rules.Forecast(p, w.st.Engine, now, res.To, maxForecast)...)
+	st := w.st.Engine.Clone()
+	np, _, err := activities.Reconfigure(&w.st.Rotation, st, in.engineOp(), now)
+	if err != nil {
+		return res, errors.New(reason(err))
+	}
+	after := append(slices.Clone(final), rules.Forecast(np, st, now, res.To, maxForecast)...)
+	res.Changes = rules.Diff(before, after)
+	return res, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/rota-scheduler/rota/internal/config"
 	"github.com/rota-scheduler/rota/internal/render"
 	"github.com/rota-scheduler/rota/internal/report"
+	"github.com/rota-scheduler/rota/internal/rules"
 )
 
 // TaskQueue is the task queue of rota's workers.
@@ -50,6 +51,7 @@ const (
 	QueryAudit    = "audit"
 	QueryConfig   = "config"
 	QueryStatus   = "status"
+	QueryPreview  = "preview"
 )
 
 // Search attributes (KeywordList) kept on every rotation workflow.
@@ -229,6 +231,20 @@ type StatusResult struct {
 	// workflow's runs (continue-as-new).
 	NextStart time.Time `json:"next_start,omitzero"`
 	Runs      int       `json:"runs"`
+}
+
+// PreviewResult answers QueryPreview, whose argument is a ConfigureInput:
+// what applying that config would change in the schedule from At to To
+// (plan_ahead and four more weeks), computed from the rotation's real state
+// (swaps, covers and leave included). Final shifts (those that start before
+// FinalUntil) are never rewritten by a config change: only forecast ones
+// appear in Changes.
+type PreviewResult struct {
+	Rotation   string         `json:"rotation"`
+	At         time.Time      `json:"at"`
+	To         time.Time      `json:"to"`
+	FinalUntil time.Time      `json:"final_until,omitzero"`
+	Changes    []rules.Change `json:"changes"`
 }
 
 // WhoResult answers QueryWho.

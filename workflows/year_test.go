@@ -8,8 +8,6 @@ import (
 
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/rota-scheduler/rota/internal/config"
-	"github.com/rota-scheduler/rota/internal/engine"
 	"github.com/rota-scheduler/rota/internal/render"
 	"github.com/rota-scheduler/rota/internal/report"
 )
@@ -263,14 +261,3 @@ func TestAppliedYearsAfterItsStart(t *testing.T) {
 	t.Logf("five years planned and the rotation running in %s (real time, with the test environment)", took)
 }
 
-// batchFrom plans rot from the shift running at from, up to until.
-func batchFrom(t *testing.T, rot config.Rotation, members []config.Member, from, until time.Time) (*engine.Planner, *engine.State) {
-	t.Helper()
-	p, err := engine.New(&rot, members)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := p.NewState(from)
-	p.PlanUntil(st, until)
-	return p, st
-}

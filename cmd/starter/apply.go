@@ -18,6 +18,7 @@ import (
 
 	"github.com/rota-scheduler/rota/internal/calendar"
 	"github.com/rota-scheduler/rota/internal/config"
+	"github.com/rota-scheduler/rota/internal/render"
 	"github.com/rota-scheduler/rota/workflows"
 )
 
@@ -94,6 +95,11 @@ func runApply(args []string, stdout io.Writer) error {
 			continue
 		}
 		fmt.Fprint(stdout, plan.String())
+		if *dry && !plan.unchanged() && !plan.isNew {
+			if err := printPreview(ctx, c, d, stdout); err != nil {
+				fmt.Fprintf(stdout, "  (no schedule preview: %v)\n", err)
+			}
+		}
 		if plan.unchanged() || *dry {
 			continue
 		}
@@ -474,4 +480,41 @@ func timeDuration(ns float64) time.Duration { return time.Duration(int64(ns)) }
 // startInput is the workflow's input when apply starts it.
 func startInput(d desired) workflows.RotationInput {
 	return workflows.RotationInput{Rotation: d.rot, Members: d.members}
+}
+
+// printPreview prints what the change would do to the schedule, as the
+// running workflow computes it from its real state (the preview query).
+func printPreview(ctx context.Context, c client.Client, d desired, w io.Writer) error {
+	var p workflows.PreviewResult
+	if err := query(ctx, c, d.rot.ID, workflows.QueryPreview, &p, d.configure()); err != nil {
+		return err
+	}
+	loc := viewZone(nil, d.rot.Timezone)
+	if !p.FinalUntil.IsZero() {
+		fmt.Fprintf(w, "  schedule: the final shifts (up to %s) keep their assignees: a config change never rewrites them\n", render.Local(p.FinalUntil, loc))
+	}
+	if len(p.Changes) == 0 {
+		fmt.Fprintf(w, "  schedule: no shift up to %s changes hands\n", render.Local(p.To, loc))
+		return nil
+	}
+	fmt.Fprintf(w, "  schedule up to %s, %d shift%s change%s hands:\n", render.Local(p.To, loc), len(p.Changes), plural(len(p.Changes)), verbS(len(p.Changes)))
+	for _, ch := range p.Changes {
+		switch {
+		case ch.Gone:
+			fmt.Fprintf(w, "  - %s  %s: %s (the slot goes)\n", render.Local(ch.Start, loc), ch.Shift, orDash(strings.Join(ch.Old, ", ")))
+		case ch.Added:
+			fmt.Fprintf(w, "  + %s  %s: %s (a new slot)\n", render.Local(ch.Start, loc), ch.Shift, orDash(strings.Join(ch.New, ", ")))
+		default:
+			fmt.Fprintf(w, "  ~ %s  %s: %s -> %s\n", render.Local(ch.Start, loc), ch.Shift, orDash(strings.Join(ch.Old, ", ")), orDash(strings.Join(ch.New, ", ")))
+		}
+	}
+	return nil
+}
+
+// verbS is the s of "changes" for one, none for more.
+func verbS(n int) string {
+	if n == 1 {
+		return "s"
+	}
+	return ""
 }

@@ -142,3 +142,37 @@ func Forecast(p *engine.Planner, st *engine.State, from, to time.Time, max int) 
 	}
 	return out
 }
+
+// Change is a shift whose assignees a config change would change.
+type Change struct {
+	Shift string    `json:"shift"`
+	Start time.Time `json:"start"`
+	// Old and New are the assignees before and after; a slot only one
+	// schedule has is Gone (no New) or Added (no Old).
+	Old   []string `json:"old"`
+	New   []string `json:"new"`
+	Gone  bool     `json:"gone,omitempty"`
+	Added bool     `json:"added,omitempty"`
+}
+
+// Diff lists, in start order, the shifts of two schedules of the same
+// window whose assignees differ, and the slots only one of them has.
+func Diff(before, after []engine.Shift) []Change {
+	var out []Change
+	for _, b := range before {
+		i := slices.IndexFunc(after, func(a engine.Shift) bool { return a.ID == b.ID })
+		switch {
+		case i < 0:
+			out = append(out, Change{Shift: b.ID, Start: b.Start, Old: b.Assignees, Gone: true})
+		case !slices.Equal(b.Assignees, after[i].Assignees):
+			out = append(out, Change{Shift: b.ID, Start: b.Start, Old: b.Assignees, New: after[i].Assignees})
+		}
+	}
+	for _, a := range after {
+		if !slices.ContainsFunc(before, func(b engine.Shift) bool { return b.ID == a.ID }) {
+			out = append(out, Change{Shift: a.ID, Start: a.Start, New: a.Assignees, Added: true})
+		}
+	}
+	slices.SortStableFunc(out, func(x, y Change) int { return x.Start.Compare(y.Start) })
+	return out
+}
