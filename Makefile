@@ -33,6 +33,8 @@ build:
 
 # The pinned Temporal CLI (dev server and admin commands); built once.
 $(TEMPORAL):
+	@echo "building the pinned Temporal CLI $(TEMPORAL_VERSION) (the dev server of make run and the integration tests) into bin/temporal:"
+	@echo "about 5 minutes on a fresh machine, once; later runs reuse it"
 	GOBIN=$(BIN) $(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_VERSION)
 
 $(WORKFLOWCHECK):

@@ -123,6 +123,8 @@ SA=$(printf '%s\n' "$next" | sed -n 1p | cut -d' ' -f1); MA=$(printf '%s\n' "$ne
 SB=$(printf '%s\n' "$next" | sed -n 2p | cut -d' ' -f1); MB=$(printf '%s\n' "$next" | sed -n 2p | cut -d' ' -f2)
 if [ -z "$SB" ]; then SA="$ROT/main/START_A" MA=alice SB="$ROT/main/START_B" MB=bob; fi
 swap_json="{\"shift_a\":\"$SA\",\"member_a\":\"$MA\",\"shift_b\":\"$SB\",\"member_b\":\"$MB\"}"
+# After the swap, $MB is on $SA and $MA on $SB: the swap back names them so.
+back_json="{\"shift_a\":\"$SA\",\"member_a\":\"$MB\",\"shift_b\":\"$SB\",\"member_b\":\"$MA\"}"
 
 cat <<EOF
 
@@ -135,14 +137,17 @@ $(say "rota is running. Try, in another terminal:")
   bin/rota unavailable $MA --from $(date -u +%Y)-12-28 --to $(date -u +%Y)-12-31 --reason "time off"
   bin/rota audit $ROT
 
-  Swap the next two shifts: each of these three does the same swap (so a
-  second one swaps them back). The rota CLI, a Temporal update, a signal:
+  Swap the next two shifts with the rota CLI, swap them back with a
+  Temporal update, and once more with a signal (then see rota audit $ROT):
     bin/rota swap --shift-a $SA --member-a $MA \\
                   --shift-b $SB --member-b $MB
     bin/temporal workflow update execute --workflow-id rota/$ROT --name swap \\
-        --input '$swap_json'
+        --input '$back_json'
     bin/temporal workflow signal --workflow-id rota/$ROT --name swap \\
         --input '$swap_json'
+  Each checks the rotation as it is: the same swap twice is refused (the
+  members are no longer on those shifts). bin/rota status $ROT says whether
+  every message, pager override and calendar went out.
 
   Edit $CONFIG, then: bin/rota apply -f $CONFIG --dry-run
   Docs: README.md (signals, updates, queries), docs/running.md

@@ -16,11 +16,13 @@ import (
 	"github.com/rota-scheduler/rota/internal/rules"
 )
 
-// maxScheduleSpan bounds the window of a schedule query, and maxForecast
-// the shifts its forecast plans (short shifts make many).
+// MaxScheduleWeeks bounds the window of a schedule query (rota show
+// --weeks says the same), and maxForecast the shifts its forecast plans
+// (short shifts make many).
 const (
-	maxScheduleSpan = 400 * 24 * time.Hour
-	maxForecast     = 500
+	MaxScheduleWeeks = 57
+	maxScheduleSpan  = MaxScheduleWeeks * 7 * 24 * time.Hour
+	maxForecast      = 500
 )
 
 // register sets the update handlers (the signals are read by the main
@@ -124,7 +126,7 @@ func (w *rotation) schedule(now time.Time, q ScheduleQuery) (render.Plan, error)
 		return render.Plan{}, errors.New("schedule: from must be before to")
 	}
 	if to.Sub(from) > maxScheduleSpan {
-		return render.Plan{}, errors.New("schedule: the window may span at most 400 days")
+		return render.Plan{}, fmt.Errorf("schedule: the window may span at most %d weeks", MaxScheduleWeeks)
 	}
 	plan := render.Plan{Rotation: w.st.Rotation.ID, Timezone: w.st.Rotation.Timezone, Strategy: strategyName(w), Shifts: []render.Shift{}}
 	overlaps := func(sh *engine.Shift) bool { return sh.Start.Before(to) && from.Before(sh.End) }

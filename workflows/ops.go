@@ -138,7 +138,7 @@ func (s *RotationState) checkAdmin(name string, op operation) error {
 func (in *ConfigureInput) requester() string   { return "" }
 func (in *ConfigureInput) concerned() []string { return nil }
 func (in *ConfigureInput) summary() string {
-	return fmt.Sprintf("rotation %s, %d layers, %d members", in.Rotation.ID, len(in.Rotation.Layers), len(in.Members))
+	return fmt.Sprintf("rotation %s, %s, %s", in.Rotation.ID, plural(len(in.Rotation.Layers), "layer"), plural(len(in.Members), "member"))
 }
 func (in *ConfigureInput) check(s *RotationState, now time.Time) error {
 	if in.Rotation.ID != s.Rotation.ID {

@@ -210,7 +210,7 @@ func localUTC(s string, loc *time.Location) string {
 func runShow(args []string, stdout io.Writer) error {
 	fs := newFlags("show")
 	rf := addReadFlags(fs, render.Formats...)
-	weeks := fs.Int("weeks", 2, "show this many weeks")
+	weeks := fs.Int("weeks", 2, fmt.Sprintf("show this many weeks (1 to %d)", workflows.MaxScheduleWeeks))
 	from := fs.String("from", "", "from this date or time (default: now)")
 	rot := fs.String("rotation", "", "rotation id (or give it as the argument)")
 	rem := addRemote(fs, false)
@@ -226,8 +226,8 @@ func runShow(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *weeks < 1 || *weeks > 520 {
-		return usagef("--weeks must be between 1 and 520")
+	if *weeks < 1 || *weeks > workflows.MaxScheduleWeeks {
+		return usagef("--weeks must be between 1 and %d", workflows.MaxScheduleWeeks)
 	}
 	var start *moment
 	if *from != "" {

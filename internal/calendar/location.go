@@ -27,7 +27,8 @@ func LoadLocation(name string) (*time.Location, error) {
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
-		return nil, fmt.Errorf("unknown time zone %q: %w", name, err)
+		// time's error repeats the name; say what is wanted instead.
+		return nil, fmt.Errorf("unknown time zone %q: want an IANA name such as Europe/London", name)
 	}
 	cached, _ := locations.LoadOrStore(name, loc)
 	return cached.(*time.Location), nil
