@@ -152,6 +152,19 @@ func runList(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Visibility knows the workflow is running, not that the rotation is
+	// paused: ask each running one.
+	for i := range rows {
+		if rows[i].Status != "running" {
+			continue
+		}
+		qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		var cfg workflows.ConfigResult
+		if query(qctx, c, rows[i].Rotation, workflows.QueryConfig, &cfg) == nil && cfg.Paused {
+			rows[i].Status = "paused"
+		}
+		cancel()
+	}
 	if *format == "json" {
 		if rows == nil {
 			rows = []listedRotation{}

@@ -63,6 +63,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	globalAs = ""
+	for len(args) > 0 && (args[0] == "--as" || strings.HasPrefix(args[0], "--as=") || args[0] == "-as") {
+		if v, ok := strings.CutPrefix(args[0], "--as="); ok {
+			globalAs, args = v, args[1:]
+			continue
+		}
+		if len(args) < 2 {
+			fmt.Fprintln(stderr, "rota: --as needs a member id")
+			return 2
+		}
+		globalAs, args = args[1], args[2:]
+	}
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
 	cmd, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "rota: unknown command %q\n\n", args[0])
@@ -86,7 +102,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: rota COMMAND [flags]\n\ncommands:")
+	fmt.Fprintln(w, "usage: rota [--as MEMBER] COMMAND [flags]\n\ncommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)

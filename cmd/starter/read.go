@@ -268,7 +268,13 @@ func runShow(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "%s is paused%s: no planning or announcements until `rota resume %s`\n",
 			rotation, reasonNote(cfg.PauseReason), rotation)
 	}
-	return render.Write(stdout, *rf.format, plan, viewZone(loc, plan.Timezone))
+	view := viewZone(loc, plan.Timezone)
+	if len(plan.Shifts) == 0 && (*rf.format == "table" || *rf.format == "grid") {
+		_, err := fmt.Fprintf(stdout, "%s: no shifts from %s to %s (the rotation may have ended, or not begun)\n",
+			rotation, render.Local(q.From, view), render.Local(q.To, view))
+		return err
+	}
+	return render.Write(stdout, *rf.format, plan, view)
 }
 
 func reasonNote(reason string) string {

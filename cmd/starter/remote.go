@@ -45,12 +45,19 @@ type remote struct {
 // getenv is os.Getenv; tests replace it.
 var getenv = os.Getenv
 
+// globalAs is `rota --as MEMBER COMMAND`: who asks, for every command.
+var globalAs string
+
 // addRemote adds --address and --namespace to fs; withAs adds --as too.
 func addRemote(fs *flag.FlagSet, withAs bool) *remote {
 	r := &remote{}
 	r.Register(fs, getenv)
 	if withAs {
-		fs.StringVar(&r.as, "as", getenv("ROTA_USER"), "member id recorded as requesting the change (env ROTA_USER)")
+		as := getenv("ROTA_USER")
+		if globalAs != "" {
+			as = globalAs
+		}
+		fs.StringVar(&r.as, "as", as, "member id recorded as requesting the change (also rota --as MEMBER COMMAND, or env ROTA_USER); required when the rotation has admins")
 	}
 	return r
 }

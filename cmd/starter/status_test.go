@@ -63,3 +63,28 @@ func TestStatusOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestGlobalAs: rota --as MEMBER COMMAND sets who asks for the command;
+// a command's own --as still works, and wins.
+func TestGlobalAs(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"--as", "ann", "no-such-command"}, &out, &errb); code != 2 || globalAs != "ann" {
+		t.Errorf("rota --as ann: exit %d, as %q", code, globalAs)
+	}
+	if code := run([]string{"--as=bob", "no-such-command"}, &out, &errb); code != 2 || globalAs != "bob" {
+		t.Errorf("rota --as=bob: exit %d, as %q", code, globalAs)
+	}
+	if code := run([]string{"--as"}, &out, &errb); code != 2 {
+		t.Errorf("rota --as alone: exit %d, want 2", code)
+	}
+	globalAs = "ann"
+	defer func() { globalAs = "" }()
+	fs := newFlags("swap")
+	r := addRemote(fs, true)
+	if r.as != "ann" {
+		t.Errorf("--as default %q, want the global ann", r.as)
+	}
+	if err := fs.Parse([]string{"--as", "cat"}); err != nil || r.as != "cat" {
+		t.Errorf("swap --as cat: %q, %v", r.as, err)
+	}
+}

@@ -85,7 +85,13 @@ func (r *Rotation) Admin(op, requester string, concerned []string) error {
 	if requester == "" {
 		return Reject("requested_by is required: rotation %s has admins (%s)", r.ID, admins)
 	}
-	if slices.Contains(r.Admins, requester) || slices.Contains(concerned, requester) {
+	if slices.Contains(r.Admins, requester) {
+		return nil
+	}
+	if !slices.Contains(r.Members, requester) {
+		return Reject("requested_by %q is no member of rotation %s, which has admins (%s)", requester, r.ID, admins)
+	}
+	if slices.Contains(concerned, requester) {
 		return nil
 	}
 	if len(concerned) == 0 {

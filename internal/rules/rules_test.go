@@ -53,7 +53,7 @@ func second(_ *engine.Shift, err error) error { return err }
 
 func TestAdmin(t *testing.T) {
 	open := &Rotation{ID: "sre"}
-	guarded := &Rotation{ID: "sre", Admins: []string{"ann"}}
+	guarded := &Rotation{ID: "sre", Admins: []string{"ann"}, Members: []string{"ann", "bob", "cat", "dan"}}
 	cases := []struct {
 		r         *Rotation
 		requester string
@@ -67,6 +67,8 @@ func TestAdmin(t *testing.T) {
 		{guarded, "bob", []string{"bob", "cat"}, ""},
 		{guarded, "dan", []string{"bob", "cat"}, "dan is not an admin of rotation sre nor the member concerned (bob, cat)"},
 		{guarded, "bob", nil, "bob is not an admin of rotation sre: only ann may assign"},
+		{guarded, "zed", []string{"zed"}, `requested_by "zed" is no member of rotation sre, which has admins (ann)`},
+		{open, "zed", nil, ""}, // recorded as given
 	}
 	for _, c := range cases {
 		if got := errText(c.r.Admin("assign", c.requester, c.concerned)); got != c.want {
