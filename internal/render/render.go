@@ -118,7 +118,9 @@ func WriteReport(w io.Writer, r report.Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "balance %.1f%%  coverage %.1f%%  need violations %d  rest violations %d\n",
+	_, err := fmt.Fprintf(w, "balance %.1f%%  coverage %.1f%%  need violations %d  rest violations %d\n"+
+		"(balance: how evenly the hours are shared, 100%% when equal: the mean over every pair of members of the\n"+
+		" smaller hours over the larger; shifts count whole shifts, hours also the parts of shifts split by a change)\n",
 		r.Balance, r.Coverage, r.NeedViolations, r.RestViolations)
 	return err
 }
