@@ -18,8 +18,8 @@ import (
 // in the workflow's history, so a later change to the engine cannot change
 // what a replay sees.
 
-// Names of the operations ApplyChange knows; they equal the workflow's
-// message names.
+// Names of the operations ApplyChange knows: the workflow's message names
+// (workflows.Swap and the others are these).
 const (
 	OpConfigure   = "configure"
 	OpSwap        = "swap"

@@ -6,6 +6,7 @@ package workflows
 import (
 	"time"
 
+	"github.com/rota-scheduler/rota/activities"
 	"github.com/rota-scheduler/rota/internal/config"
 	"github.com/rota-scheduler/rota/internal/render"
 	"github.com/rota-scheduler/rota/internal/report"
@@ -14,6 +15,10 @@ import (
 
 // TaskQueue is the task queue of rota's workers.
 const TaskQueue = "rota"
+
+// WorkflowType is the name RotationWorkflow is registered under (its
+// function's name): visibility queries select rotations by it.
+const WorkflowType = "RotationWorkflow"
 
 // WorkflowID is the id of the workflow that runs a rotation.
 func WorkflowID(rotation string) string { return "rota/" + rotation }
@@ -31,14 +36,17 @@ func WorkflowID(rotation string) string { return "rota/" + rotation }
 // rejected with the reason; so is a signal of a name not in this list.
 // Signals and updates take effect in the order the server received them
 // (see arrival.go).
+//
+// The names of the operations the engine runs are defined once, in
+// activities (the engine's local activities take them).
 const (
-	Configure   = "configure"
-	Swap        = "swap"
-	Cover       = "cover"
-	LeaveShift  = "leave_shift"
-	Unavailable = "unavailable"
-	Available   = "available"
-	Assign      = "assign"
+	Configure   = activities.OpConfigure
+	Swap        = activities.OpSwap
+	Cover       = activities.OpCover
+	LeaveShift  = activities.OpLeaveShift
+	Unavailable = activities.OpUnavailable
+	Available   = activities.OpAvailable
+	Assign      = activities.OpAssign
 	Pause       = "pause"
 	Resume      = "resume"
 )

@@ -55,7 +55,7 @@ func TestReplayServer(t *testing.T) {
 	var token []byte
 	for replayed < limit {
 		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			Namespace: conn.Namespace, Query: "WorkflowType = 'RotationWorkflow'", NextPageToken: token,
+			Namespace: conn.Namespace, Query: "WorkflowType = '" + WorkflowType + "'", NextPageToken: token,
 		})
 		if err != nil {
 			t.Fatal(err)

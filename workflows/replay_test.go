@@ -2,6 +2,9 @@ package workflows
 
 import (
 	"path/filepath"
+	"reflect"
+	"runtime"
+	"strings"
 	"testing"
 
 	tlog "go.temporal.io/sdk/log"
@@ -30,5 +33,13 @@ func TestReplay(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestWorkflowType: the registered name of RotationWorkflow is WorkflowType.
+func TestWorkflowType(t *testing.T) {
+	name := runtime.FuncForPC(reflect.ValueOf(RotationWorkflow).Pointer()).Name()
+	if !strings.HasSuffix(name, "."+WorkflowType) {
+		t.Errorf("RotationWorkflow registers as %s, WorkflowType says %s", name, WorkflowType)
 	}
 }

@@ -23,7 +23,7 @@ import (
 )
 
 // workflowType is the registered name of the rotation workflow.
-const workflowType = "RotationWorkflow"
+const workflowType = workflows.WorkflowType
 
 // attrMembers is set when a rotation's workflow starts, so that
 // `rota unavailable` finds it at once.
@@ -433,7 +433,9 @@ func toMap(v any) map[string]any {
 		return map[string]any{}
 	}
 	m := map[string]any{}
-	_ = json.Unmarshal(data, &m)
+	if err := json.Unmarshal(data, &m); err != nil {
+		return map[string]any{} // not an object: nothing to compare field by field
+	}
 	return m
 }
 

@@ -329,7 +329,9 @@ func runAudit(args []string, stdout io.Writer) error {
 	}
 	var cfg workflows.ConfigResult
 	if loc == nil {
-		_ = query(ctx, c, rotation, workflows.QueryConfig, &cfg)
+		if err := query(ctx, c, rotation, workflows.QueryConfig, &cfg); err != nil {
+			return err
+		}
 	}
 	return writeAudit(stdout, rotation, entries, viewZone(loc, cfg.Rotation.Timezone))
 }

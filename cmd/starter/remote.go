@@ -86,7 +86,7 @@ func (r *remote) dial(ctx context.Context) (client.Client, error) {
 	defer cancel()
 	c, err := client.DialContext(dctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach Temporal at %s (namespace %s): %v\n(is the server running? `make run` starts a local one; set TEMPORAL_ADDRESS or --address otherwise)",
+		return nil, fmt.Errorf("cannot reach Temporal at %s (namespace %s; is the server running? `make run` starts a local one; set TEMPORAL_ADDRESS or --address otherwise): %w",
 			r.Address, r.Namespace, err)
 	}
 	return c, nil
