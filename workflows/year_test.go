@@ -260,4 +260,3 @@ func TestAppliedYearsAfterItsStart(t *testing.T) {
 	}
 	t.Logf("five years planned and the rotation running in %s (real time, with the test environment)", took)
 }
-
