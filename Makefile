@@ -5,6 +5,7 @@
 #   make test    lint, then unit, workflow, replay and real-server integration tests
 #   make lint    gofmt, go vet, staticcheck, go mod tidy -diff, no committed binaries, workflowcheck
 #   make replay  replay the rotations of a running server (TEMPORAL_ADDRESS) against this code
+#   make readme  run every sh block of README.md against the make run stack
 #   make clean   remove the built binaries (keeps bin/temporal and the dev data)
 #   make distclean  also remove bin/ and .data/ (the dev server's database)
 #
@@ -20,7 +21,7 @@ TEMPORAL         := $(BIN)/temporal
 WORKFLOWCHECK    := $(BIN)/workflowcheck
 STATICCHECK      := $(BIN)/staticcheck
 
-.PHONY: all build run temporal test unit integration replay lint fmt clean distclean help
+.PHONY: all build run temporal test unit integration replay readme lint fmt clean distclean help
 
 all: build
 
@@ -58,6 +59,11 @@ unit:
 
 integration: $(TEMPORAL)
 	ROTA_INTEGRATION=1 $(GO) test -count=1 -v -timeout 10m ./integration/
+
+# Every sh block of the README, against the stack make run starts (it is
+# started and stopped; TEMPORAL_PORT and TEMPORAL_UI_PORT move it).
+readme: $(TEMPORAL)
+	@./scripts/readme-check.sh
 
 # Before deploying a worker: the running rotations' histories must replay
 # (docs/versioning.md). TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and the

@@ -112,19 +112,58 @@ kill -0 "$WORKER_PID" 2>/dev/null || { tail -n 20 "$DATA/worker.log" >&2; die "t
 say "bin/rota apply -f $CONFIG"
 bin/rota apply -f "$CONFIG"
 
-# What to try next, with real shift ids: the next two shifts of the first
-# rotation (csv columns: id,layer,kind,start,end,assignees,problems).
+# What to try next, with real shift ids of the first rotation: the next
+# upcoming shifts and who serves them (csv columns: id,layer,kind,start,end,
+# assignees,problems), and operations that its rules allow (nobody on two
+# shifts in a row: min_rest 24h; dave has winter leave in the config, so he
+# is not moved).
 ROT=$(sed -n 's/^  - id: *\([a-z0-9._-]*\).*/\1/p' "$CONFIG" | head -n 1)
 ROT=${ROT:-platform}
-rows=$(bin/rota show "$ROT" --weeks 1 --format csv 2>/dev/null | sed 1d || true)
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-next=$(printf '%s\n' "$rows" | awk -F, -v now="$now" '$4 > now && $6 != "" {print $1, $6}' | head -n 2)
-SA=$(printf '%s\n' "$next" | sed -n 1p | cut -d' ' -f1); MA=$(printf '%s\n' "$next" | sed -n 1p | cut -d' ' -f2)
-SB=$(printf '%s\n' "$next" | sed -n 2p | cut -d' ' -f1); MB=$(printf '%s\n' "$next" | sed -n 2p | cut -d' ' -f2)
-if [ -z "$SB" ]; then SA="$ROT/main/START_A" MA=alice SB="$ROT/main/START_B" MB=bob; fi
+rows=$(bin/rota show "$ROT" --weeks 2 --format csv 2>/dev/null | sed 1d || true)
+ids=(); who=()
+while IFS=, read -r id _ _ start _ assignees _; do
+  [ -n "$id" ] || continue
+  ids+=("$id"); who+=("$assignees")
+done < <(printf '%s\n' "$rows" | awk -F, -v now="$now" '$4 > now && $6 != ""')
+members=(alice bob carol erin)
+# on K M: is M on the upcoming shift K (out of range: no)?
+on() { [ "$1" -ge 0 ] && [ "$1" -lt "${#who[@]}" ] && [ "${who[$1]}" = "$2" ]; }
+# A swap of upcoming shifts I and J = I+2 (I from 1, so that both have known
+# neighbours): neither member lands next to a shift they already serve.
+SA= SB= MA= MB=
+for i in 1 2; do
+  for j in $((i + 2)); do
+    a=${who[$i]:-} b=${who[$j]:-}
+    [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ] || continue
+    [ "$a" != dave ] && [ "$b" != dave ] || continue
+    on $((i - 1)) "$b" || on $((i + 1)) "$b" || on $((j - 1)) "$a" || on $((j + 1)) "$a" && continue
+    SA=${ids[$i]} MA=$a SB=${ids[$j]} MB=$b
+    break 2
+  done
+done
+# A cover of a later planned shift (the 7th upcoming, within plan_ahead), by
+# someone free around it; the swap does not reach its neighbours.
+K=6
+SC=${ids[$K]:-} MC=${who[$K]:-} BY=
+for m in "${members[@]}"; do
+  if [ "$m" != "$MC" ] && ! on $((K - 1)) "$m" && ! on $((K + 1)) "$m"; then BY=$m; break; fi
+done
+# A shift to hand back (the strategy finds someone), a later window for
+# unavailable/available, and a slot not planned yet for assign.
+SL=${ids[$((K - 1))]:-} ML=${who[$((K - 1))]:-}
+LATER=$(date -u -d '+60 days' +%Y-%m-%d) LATER_END=$(date -u -d '+62 days' +%Y-%m-%d)
+FAR=$(bin/rota show "$ROT" --from "$(date -u -d '+30 days' +%Y-%m-%d)" --weeks 1 --format csv 2>/dev/null | sed -n 2p | cut -d, -f1)
+if [ -z "$SA" ] || [ -z "$SC" ] || [ -z "$BY" ]; then
+  say "(could not pick example shifts from the schedule; the README's examples need ROT, SA, MA, ... set by hand)"
+fi
 swap_json="{\"shift_a\":\"$SA\",\"member_a\":\"$MA\",\"shift_b\":\"$SB\",\"member_b\":\"$MB\"}"
 # After the swap, $MB is on $SA and $MA on $SB: the swap back names them so.
 back_json="{\"shift_a\":\"$SA\",\"member_a\":\"$MB\",\"shift_b\":\"$SB\",\"member_b\":\"$MA\"}"
+# The README's examples read these (export them, or source .data/try.env).
+cat >"$DATA/try.env" <<ENV
+export PATH="$ROOT/bin:\$PATH" ROT=$ROT SA=$SA MA=$MA SB=$SB MB=$MB SC=$SC MC=$MC BY=$BY SL=$SL ML=$ML FAR=$FAR LATER=$LATER LATER_END=$LATER_END
+ENV
 
 cat <<EOF
 
@@ -148,6 +187,10 @@ $(say "rota is running. Try, in another terminal:")
   Each checks the rotation as it is: the same swap twice is refused (the
   members are no longer on those shifts). bin/rota status $ROT says whether
   every message, pager override and calendar went out.
+
+  The README's operation examples use these values (in .data/try.env):
+    $(sed 's/^export //' "$DATA/try.env")
+  Set them in your shell with: source .data/try.env
 
   Edit $CONFIG, then: bin/rota apply -f $CONFIG --dry-run
   Docs: README.md (signals, updates, queries), docs/running.md
