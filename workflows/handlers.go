@@ -21,7 +21,7 @@ import (
 // (short shifts make many).
 const (
 	MaxScheduleWeeks = 57
-	maxScheduleSpan  = MaxScheduleWeeks * 7 * 24 * time.Hour
+	maxScheduleSpan  = MaxScheduleWeeks*7*24*time.Hour + 2*time.Hour // weeks across DST changes
 	maxForecast      = 500
 )
 

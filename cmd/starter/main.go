@@ -21,27 +21,32 @@ type command struct {
 	run     func(args []string, stdout io.Writer) error
 }
 
-var commands = map[string]command{
-	"plan":     {"preview a rotation's assignments from config files", runPlan},
-	"validate": {"check config files and report every error", runValidate},
-	"forecast": {"chance that each member serves each of the next shifts", runForecast},
+// commands is set in init: the commands' help reads it.
+var commands map[string]command
 
-	// On a Temporal server (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE).
-	"apply":       {"start or update the rotations of config files on Temporal", runApply},
-	"list":        {"list the rotations running on Temporal, with who is on call", runList},
-	"who":         {"who is on call now (one rotation, or all)", runWho},
-	"show":        {"a running rotation's schedule", runShow},
-	"audit":       {"the operations on a rotation and what they did", runAudit},
-	"status":      {"a rotation's health: failing sends, planning errors", runStatus},
-	"stats":       {"load per member of a rotation", runStats},
-	"swap":        {"trade two members' seats on two shifts", runSwap},
-	"cover":       {"have someone take a member's seat on a shift", runCover},
-	"leave-shift": {"take a member off a shift; a replacement is found", runLeaveShift},
-	"unavailable": {"report a member unavailable, in every rotation they are in", runUnavailable},
-	"available":   {"withdraw reported unavailability", runAvailable},
-	"assign":      {"set a shift's assignees by hand", runAssign},
-	"pause":       {"stop planning and announcements of a rotation", runPause},
-	"resume":      {"resume a paused rotation", runResume},
+func init() {
+	commands = map[string]command{
+		"plan":     {"preview a rotation's assignments from config files", runPlan},
+		"validate": {"check config files and report every error", runValidate},
+		"forecast": {"chance that each member serves each of the next shifts", runForecast},
+
+		// On a Temporal server (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE).
+		"apply":       {"start or update the rotations of config files on Temporal", runApply},
+		"list":        {"list the rotations running on Temporal, with who is on call", runList},
+		"who":         {"who is on call now (one rotation, or all)", runWho},
+		"show":        {"a running rotation's schedule", runShow},
+		"audit":       {"the operations on a rotation and what they did", runAudit},
+		"status":      {"a rotation's health: failing sends, planning errors", runStatus},
+		"stats":       {"load per member of a rotation", runStats},
+		"swap":        {"trade two members' seats on two shifts", runSwap},
+		"cover":       {"have someone take a member's seat on a shift", runCover},
+		"leave-shift": {"take a member off a shift; a replacement is found", runLeaveShift},
+		"unavailable": {"report a member unavailable, in every rotation they are in", runUnavailable},
+		"available":   {"withdraw reported unavailability", runAvailable},
+		"assign":      {"set a shift's assignees by hand", runAssign},
+		"pause":       {"stop planning and announcements of a rotation", runPause},
+		"resume":      {"resume a paused rotation", runResume},
+	}
 }
 
 // usageError is a mistake in how rota was called: exit status 2.
@@ -56,9 +61,16 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 		usage(stderr)
 		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	if args[0] == "help" {
+		if err := runHelp(args[1:], stderr); err != nil {
+			fmt.Fprintf(stderr, "rota help: %s\n", err)
 			return 2
 		}
 		return 0
@@ -91,6 +103,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case err == nil:
 		return 0
 	case errors.Is(err, flag.ErrHelp):
+		if lastHelp != nil {
+			lastHelp(stderr)
+		}
 		return 0
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "rota %s: %s\n", args[0], ue.msg)
@@ -111,7 +126,7 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nrota COMMAND -h shows a command's flags.")
+	fmt.Fprintln(w, "\nrota help COMMAND (or rota COMMAND -h) shows how to call a command, an example and its flags.")
 }
 
 // files is a repeatable -f flag.
@@ -120,20 +135,13 @@ type files []string
 func (f *files) String() string     { return strings.Join(*f, ",") }
 func (f *files) Set(s string) error { *f = append(*f, s); return nil }
 
-// newFlags returns a flag set whose errors are usage errors.
-func newFlags(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet("rota "+name, flag.ContinueOnError)
-	fs.SetOutput(os.Stderr)
-	return fs
-}
-
 // parse parses args, turning flag errors into usage errors.
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return &usageError{err.Error()}
+		return &usageError{flagError(err)}
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))

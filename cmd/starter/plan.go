@@ -151,7 +151,7 @@ func runPlan(args []string, stdout io.Writer) error {
 	var of offlineFlags
 	of.register(fs)
 	to := fs.String("to", "", "plan shifts starting before this date or date-time")
-	weeks := fs.Int("weeks", 0, "plan this many weeks")
+	weeks := fs.Int("weeks", 4, "plan this many weeks")
 	shifts := fs.Int("shifts", 0, "plan this many shifts")
 	strategy := fs.String("strategy", "", "override every layer's strategy: fair, queue or lottery")
 	format := fs.String("format", "table", "output: table, json, csv or grid")
@@ -162,15 +162,15 @@ func runPlan(args []string, stdout io.Writer) error {
 		return err
 	}
 	set := 0
-	for _, b := range []bool{*to != "", *weeks > 0, *shifts > 0} {
-		if b {
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "to" || f.Name == "weeks" || f.Name == "shifts" {
 			set++
 		}
-	}
+	})
 	if set > 1 {
 		return usagef("give only one of --to, --weeks and --shifts")
 	}
-	if *weeks < 0 || *shifts < 0 {
+	if *weeks < 1 || *shifts < 0 {
 		return usagef("--weeks and --shifts must be positive")
 	}
 	o, loc, start, err := of.load(*strategy)
@@ -195,9 +195,7 @@ func runPlan(args []string, stdout io.Writer) error {
 		if n == 0 {
 			n = 4
 		}
-		d := calendar.DateOf(start, o.loc).AddDays(7 * n)
-		end := calendar.DateTime{Date: d, Hour: start.In(o.loc).Hour(), Minute: start.In(o.loc).Minute()}.In(o.loc)
-		planned = append(planned, o.planner.PlanUntil(st, end)...)
+		planned = append(planned, o.planner.PlanUntil(st, calendar.AddWeeks(start, n, o.loc))...)
 	}
 	rep := report.Of(o.planner, planned)
 	doc := render.Plan{Rotation: o.rot.ID, Timezone: o.rot.Timezone, Strategy: strategyName(o.rot), Report: &rep}

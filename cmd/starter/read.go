@@ -15,6 +15,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/rota-scheduler/rota/internal/calendar"
 	"github.com/rota-scheduler/rota/internal/render"
 	"github.com/rota-scheduler/rota/workflows"
 )
@@ -251,7 +252,7 @@ func runShow(args []string, stdout io.Writer) error {
 	if start != nil {
 		q.From = start.start(rotZone).UTC()
 	}
-	q.To = q.From.Add(time.Duration(*weeks) * 7 * 24 * time.Hour)
+	q.To = calendar.AddWeeks(q.From, *weeks, rotZone).UTC()
 	var plan render.Plan
 	if err := query(ctx, c, rotation, workflows.QuerySchedule, &plan, q); err != nil {
 		return err

@@ -116,7 +116,7 @@ func parseArgs(fs *flag.FlagSet, args []string, lo, hi int, what string) ([]stri
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, err
 			}
-			return nil, &usageError{err.Error()}
+			return nil, &usageError{flagError(err)}
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {

@@ -21,7 +21,7 @@ func TestRemoteUsageErrors(t *testing.T) {
 	}{
 		{[]string{"apply"}, "-f FILE is required"},
 		{[]string{"apply", "-f", "x.yaml", "extra"}, `unexpected argument "extra"`},
-		{[]string{"apply", "--bogus"}, "flag provided but not defined"},
+		{[]string{"apply", "--bogus"}, "unknown flag --bogus"},
 		{[]string{"list", "extra"}, "unexpected argument"},
 		{[]string{"list", "--format", "xml"}, "unknown format"},
 		{[]string{"who", "a", "b"}, `unexpected argument "b"`},
@@ -55,7 +55,7 @@ func TestRemoteUsageErrors(t *testing.T) {
 		{[]string{"available", "alice", "--from", "2026-12-05T10:00", "--to", "2026-12-05T09:00"}, "--to must be after --from"},
 		{[]string{"unavailable", "alice", "--from", "2026-12-05T10:00:00Z", "--to", "2026-12-05T09:00:00Z"}, "--to must be after --from"},
 		{[]string{"available", "alice", "bob", "--from", "2026-12-01", "--to", "2026-12-02"}, `unexpected argument "bob"`},
-		{[]string{"available", "alice", "--from", "2026-12-01", "--to", "2026-12-02", "--reason", "x"}, "flag provided but not defined"},
+		{[]string{"available", "alice", "--from", "2026-12-01", "--to", "2026-12-02", "--reason", "x"}, "unknown flag --reason"},
 	} {
 		code, _, stderr := rota(c.args...)
 		if code != 2 || !strings.Contains(stderr, c.want) {
@@ -86,7 +86,7 @@ func TestParseArgs(t *testing.T) {
 		{[]string{"--", "--alice"}, []string{"--alice"}, "", "", ""},
 		{[]string{}, nil, "", "", "missing MEMBER"},
 		{[]string{"a", "b"}, nil, "", "", `unexpected argument "b"`},
-		{[]string{"a", "--nope"}, nil, "", "", "not defined"},
+		{[]string{"a", "--nope"}, nil, "", "", "unknown flag --nope"},
 	} {
 		fs := newFlags("t")
 		fs.SetOutput(nopWriter{})

@@ -88,3 +88,34 @@ func TestGlobalAs(t *testing.T) {
 		t.Errorf("swap --as cat: %q, %v", r.as, err)
 	}
 }
+
+// TestHelp: every command has a synopsis and an example; rota help CMD and
+// rota CMD -h print them with the flags written --name; a bad flag is said
+// once.
+func TestHelp(t *testing.T) {
+	for name := range commands {
+		if s, ok := synopses[name]; !ok || !strings.HasPrefix(s.usage, "rota "+name) || s.example == "" {
+			t.Errorf("%s: synopsis %+v", name, s)
+		}
+		for _, args := range [][]string{{"help", name}, {name, "-h"}} {
+			var out, errb bytes.Buffer
+			code := run(args, &out, &errb)
+			help := errb.String()
+			if code != 0 || !strings.Contains(help, "usage: rota "+name) || !strings.Contains(help, "example:") || !strings.Contains(help, "flags:\n  -") {
+				t.Errorf("rota %v: exit %d\n%s", args, code, help)
+			}
+			if strings.Contains(help, "\n  -"+"-") == false && name != "validate" {
+				t.Errorf("rota %v: no --flag in\n%s", args, help)
+			}
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"show", "--bogus"}, &out, &errb); code != 2 || strings.Count(errb.String(), "bogus") != 1 {
+		t.Errorf("bad flag: exit %d, stderr %q: want it said once", code, errb.String())
+	}
+	errb.Reset()
+	run([]string{"help", "plan"}, &out, &errb)
+	if !strings.Contains(errb.String(), "--weeks INT") || !strings.Contains(errb.String(), "(default 4)") {
+		t.Errorf("plan help: %s", errb.String())
+	}
+}

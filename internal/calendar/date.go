@@ -291,3 +291,11 @@ func (dt *DateTime) UnmarshalText(b []byte) error {
 	*dt = v
 	return nil
 }
+
+// AddWeeks returns the instant n weeks after t at the same wall-clock time
+// in loc: 7n civil days, so a week across a DST change is 167 or 169 hours
+// (as a rotation's handoffs are). Every "N weeks" of rota is this.
+func AddWeeks(t time.Time, n int, loc *time.Location) time.Time {
+	t = t.In(loc)
+	return DateTime{Date: DateOf(t, loc).AddDays(7 * n), Hour: t.Hour(), Minute: t.Minute()}.In(loc).Add(time.Duration(t.Second())*time.Second + time.Duration(t.Nanosecond()))
+}

@@ -149,3 +149,27 @@ func TestInBruteForce(t *testing.T) {
 		})
 	}
 }
+
+// TestAddWeeks: a week across a DST change keeps the wall-clock time.
+func TestAddWeeks(t *testing.T) {
+	london, err := LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		from  time.Time
+		n     int
+		want  time.Time
+		hours float64
+	}{
+		{time.Date(2026, 3, 23, 9, 0, 0, 0, london), 1, time.Date(2026, 3, 30, 9, 0, 0, 0, london), 167},
+		{time.Date(2026, 10, 19, 9, 0, 0, 0, london), 2, time.Date(2026, 11, 2, 9, 0, 0, 0, london), 337},
+		{time.Date(2026, 6, 1, 12, 30, 15, 0, london), 4, time.Date(2026, 6, 29, 12, 30, 15, 0, london), 672},
+	}
+	for _, c := range cases {
+		got := AddWeeks(c.from, c.n, london)
+		if !got.Equal(c.want) || got.Sub(c.from).Hours() != c.hours {
+			t.Errorf("AddWeeks(%s, %d) = %s (%.0fh), want %s (%.0fh)", c.from, c.n, got, got.Sub(c.from).Hours(), c.want, c.hours)
+		}
+	}
+}
