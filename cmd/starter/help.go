@@ -120,4 +120,3 @@ func runHelp(args []string, stdout io.Writer) error {
 	}
 	return err
 }
-
