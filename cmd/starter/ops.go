@@ -8,8 +8,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -89,25 +91,46 @@ var (
 	runResume     = runOp(parseResume)
 )
 
-func parseSwap(args []string) (opRequest, *remote, error) {
-	fs := newFlags("swap")
-	in := workflows.SwapInput{}
-	fs.StringVar(&in.ShiftA, "shift-a", "", "the first shift's id")
-	fs.StringVar(&in.MemberA, "member-a", "", "who serves on the first shift and takes the second")
-	fs.StringVar(&in.ShiftB, "shift-b", "", "the second shift's id")
-	fs.StringVar(&in.MemberB, "member-b", "", "who serves on the second shift and takes the first")
+// parseShiftOp parses an operation on shifts: define adds the operation's
+// flags, need names those required, check (if any) checks what was given,
+// and shifts returns the shift ids given, which name the rotation unless
+// --rotation does.
+func parseShiftOp(name string, args []string, define func(fs *flag.FlagSet), need []string, check func() error, shifts func() []string) (string, *remote, error) {
+	fs := newFlags(name)
+	define(fs)
 	rot := fs.String("rotation", "", "rotation id (default: from the shift ids)")
 	rem := addRemote(fs, true)
 	if _, err := parseArgs(fs, args, 0, 0, ""); err != nil {
-		return opRequest{}, nil, err
+		return "", nil, err
 	}
-	if err := required(fs, "shift-a", "member-a", "shift-b", "member-b"); err != nil {
-		return opRequest{}, nil, err
+	if err := required(fs, need...); err != nil {
+		return "", nil, err
 	}
-	if in.ShiftA == in.ShiftB && in.MemberA == in.MemberB {
-		return opRequest{}, nil, usagef("nothing to swap: same shift and member twice")
+	if check != nil {
+		if err := check(); err != nil {
+			return "", nil, err
+		}
 	}
-	r, err := pickRotation(*rot, in.ShiftA, in.ShiftB)
+	r, err := pickRotation(*rot, shifts()...)
+	if err != nil {
+		return "", nil, err
+	}
+	return r, rem, nil
+}
+
+func parseSwap(args []string) (opRequest, *remote, error) {
+	in := workflows.SwapInput{}
+	r, rem, err := parseShiftOp("swap", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&in.ShiftA, "shift-a", "", "the first shift's id")
+		fs.StringVar(&in.MemberA, "member-a", "", "who serves on the first shift and takes the second")
+		fs.StringVar(&in.ShiftB, "shift-b", "", "the second shift's id")
+		fs.StringVar(&in.MemberB, "member-b", "", "who serves on the second shift and takes the first")
+	}, []string{"shift-a", "member-a", "shift-b", "member-b"}, func() error {
+		if in.ShiftA == in.ShiftB && in.MemberA == in.MemberB {
+			return usagef("nothing to swap: same shift and member twice")
+		}
+		return nil
+	}, func() []string { return []string{in.ShiftA, in.ShiftB} })
 	if err != nil {
 		return opRequest{}, nil, err
 	}
@@ -116,23 +139,17 @@ func parseSwap(args []string) (opRequest, *remote, error) {
 }
 
 func parseCover(args []string) (opRequest, *remote, error) {
-	fs := newFlags("cover")
 	in := workflows.CoverInput{}
-	fs.StringVar(&in.Shift, "shift", "", "the shift's id")
-	fs.StringVar(&in.Member, "member", "", "who is covered")
-	fs.StringVar(&in.By, "by", "", "who covers")
-	rot := fs.String("rotation", "", "rotation id (default: from the shift id)")
-	rem := addRemote(fs, true)
-	if _, err := parseArgs(fs, args, 0, 0, ""); err != nil {
-		return opRequest{}, nil, err
-	}
-	if err := required(fs, "shift", "member", "by"); err != nil {
-		return opRequest{}, nil, err
-	}
-	if in.Member == in.By {
-		return opRequest{}, nil, usagef("--member and --by are both %s", in.By)
-	}
-	r, err := pickRotation(*rot, in.Shift)
+	r, rem, err := parseShiftOp("cover", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&in.Shift, "shift", "", "the shift's id")
+		fs.StringVar(&in.Member, "member", "", "who is covered")
+		fs.StringVar(&in.By, "by", "", "who covers")
+	}, []string{"shift", "member", "by"}, func() error {
+		if in.Member == in.By {
+			return usagef("--member and --by are both %s", in.By)
+		}
+		return nil
+	}, func() []string { return []string{in.Shift} })
 	if err != nil {
 		return opRequest{}, nil, err
 	}
@@ -141,20 +158,12 @@ func parseCover(args []string) (opRequest, *remote, error) {
 }
 
 func parseLeaveShift(args []string) (opRequest, *remote, error) {
-	fs := newFlags("leave-shift")
 	in := workflows.LeaveShiftInput{}
-	fs.StringVar(&in.Shift, "shift", "", "the shift's id")
-	fs.StringVar(&in.Member, "member", "", "who leaves it")
-	fs.StringVar(&in.Reason, "reason", "", "why (recorded in the audit log)")
-	rot := fs.String("rotation", "", "rotation id (default: from the shift id)")
-	rem := addRemote(fs, true)
-	if _, err := parseArgs(fs, args, 0, 0, ""); err != nil {
-		return opRequest{}, nil, err
-	}
-	if err := required(fs, "shift", "member"); err != nil {
-		return opRequest{}, nil, err
-	}
-	r, err := pickRotation(*rot, in.Shift)
+	r, rem, err := parseShiftOp("leave-shift", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&in.Shift, "shift", "", "the shift's id")
+		fs.StringVar(&in.Member, "member", "", "who leaves it")
+		fs.StringVar(&in.Reason, "reason", "", "why (recorded in the audit log)")
+	}, []string{"shift", "member"}, nil, func() []string { return []string{in.Shift} })
 	if err != nil {
 		return opRequest{}, nil, err
 	}
@@ -163,33 +172,24 @@ func parseLeaveShift(args []string) (opRequest, *remote, error) {
 }
 
 func parseAssign(args []string) (opRequest, *remote, error) {
-	fs := newFlags("assign")
 	in := workflows.AssignInput{}
-	fs.StringVar(&in.Shift, "shift", "", "the shift's id")
-	members := fs.String("members", "", "who serves, comma-separated (e.g. alice,bob)")
-	rot := fs.String("rotation", "", "rotation id (default: from the shift id)")
-	rem := addRemote(fs, true)
-	if _, err := parseArgs(fs, args, 0, 0, ""); err != nil {
-		return opRequest{}, nil, err
-	}
-	if err := required(fs, "shift", "members"); err != nil {
-		return opRequest{}, nil, err
-	}
-	for _, m := range strings.Split(*members, ",") {
-		m = strings.TrimSpace(m)
-		if m == "" {
-			return opRequest{}, nil, usagef("--members %q has an empty name", *members)
-		}
-		for _, prev := range in.Members {
-			if prev == m {
-				return opRequest{}, nil, usagef("--members names %s twice", m)
-			}
-		}
-		in.Members = append(in.Members, m)
-	}
-	r, err := pickRotation(*rot, in.Shift)
+	var members string
+	r, rem, err := parseShiftOp("assign", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&in.Shift, "shift", "", "the shift's id")
+		fs.StringVar(&members, "members", "", "who serves, comma-separated (e.g. alice,bob)")
+	}, []string{"shift", "members"}, nil, func() []string { return []string{in.Shift} })
 	if err != nil {
 		return opRequest{}, nil, err
+	}
+	for _, m := range strings.Split(members, ",") {
+		m = strings.TrimSpace(m)
+		if m == "" {
+			return opRequest{}, nil, usagef("--members %q has an empty name", members)
+		}
+		if slices.Contains(in.Members, m) {
+			return opRequest{}, nil, usagef("--members names %s twice", m)
+		}
+		in.Members = append(in.Members, m)
 	}
 	in.RequestedBy = rem.as
 	return opRequest{r, workflows.Assign, in}, rem, nil

@@ -43,6 +43,49 @@ func (rf readFlags) check() (*time.Location, error) {
 	return loadZone(*rf.tz)
 }
 
+// readOne is what the read commands on one rotation share: the rotation
+// (ROTATION or --rotation), --format and --tz checked, and a session.
+type readOne struct {
+	rotation string
+	format   string
+	loc      *time.Location // --tz; nil: the rotation's zone
+	ctx      context.Context
+	c        client.Client
+	done     func()
+}
+
+// openReadOne parses a read command's flags (define adds its own, and
+// check checks them before a session is opened) and connects.
+func openReadOne(name string, args []string, formats []string, define func(fs *flag.FlagSet), check func() error) (*readOne, error) {
+	fs := newFlags(name)
+	rf := addReadFlags(fs, formats...)
+	if define != nil {
+		define(fs)
+	}
+	rot := fs.String("rotation", "", "rotation id (or give it as the argument)")
+	rem := addRemote(fs, false)
+	pos, err := parseArgs(fs, args, 0, 1, "ROTATION")
+	if err != nil {
+		return nil, err
+	}
+	r := &readOne{format: *rf.format}
+	if r.rotation, err = rotationArg(pos, *rot); err != nil {
+		return nil, err
+	}
+	if r.loc, err = rf.check(); err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return nil, err
+		}
+	}
+	if r.ctx, r.c, r.done, err = rem.session(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
 // whoView is who is on call in one rotation: the who query's answer with
 // the rotation's zone, or why the rotation did not answer.
 type whoView struct {
@@ -209,40 +252,31 @@ func localUTC(s string, loc *time.Location) string {
 }
 
 func runShow(args []string, stdout io.Writer) error {
-	fs := newFlags("show")
-	rf := addReadFlags(fs, render.Formats...)
-	weeks := fs.Int("weeks", 2, fmt.Sprintf("show this many weeks (1 to %d)", workflows.MaxScheduleWeeks))
-	from := fs.String("from", "", "from this date or time (default: now)")
-	rot := fs.String("rotation", "", "rotation id (or give it as the argument)")
-	rem := addRemote(fs, false)
-	pos, err := parseArgs(fs, args, 0, 1, "ROTATION")
-	if err != nil {
-		return err
-	}
-	rotation, err := rotationArg(pos, *rot)
-	if err != nil {
-		return err
-	}
-	loc, err := rf.check()
-	if err != nil {
-		return err
-	}
-	if *weeks < 1 || *weeks > workflows.MaxScheduleWeeks {
-		return usagef("--weeks must be between 1 and %d", workflows.MaxScheduleWeeks)
-	}
+	var weeks int
+	var from string
 	var start *moment
-	if *from != "" {
-		m, err := parseMoment("from", *from)
-		if err != nil {
-			return err
+	r, err := openReadOne("show", args, render.Formats, func(fs *flag.FlagSet) {
+		fs.IntVar(&weeks, "weeks", 2, fmt.Sprintf("show this many weeks (1 to %d)", workflows.MaxScheduleWeeks))
+		fs.StringVar(&from, "from", "", "from this date or time (default: now)")
+	}, func() error {
+		if weeks < 1 || weeks > workflows.MaxScheduleWeeks {
+			return usagef("--weeks must be between 1 and %d", workflows.MaxScheduleWeeks)
 		}
-		start = &m
-	}
-	ctx, c, done, err := rem.session()
+		if from != "" {
+			m, err := parseMoment("from", from)
+			if err != nil {
+				return err
+			}
+			start = &m
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer r.done()
+	ctx, c, rotation, loc := r.ctx, r.c, r.rotation, r.loc
+	rf := readFlags{format: &r.format}
 	var cfg workflows.ConfigResult
 	if err := query(ctx, c, rotation, workflows.QueryConfig, &cfg); err != nil {
 		return err
@@ -252,7 +286,7 @@ func runShow(args []string, stdout io.Writer) error {
 	if start != nil {
 		q.From = start.start(rotZone).UTC()
 	}
-	q.To = calendar.AddWeeks(q.From, *weeks, rotZone).UTC()
+	q.To = calendar.AddWeeks(q.From, weeks, rotZone).UTC()
 	var plan render.Plan
 	if err := query(ctx, c, rotation, workflows.QuerySchedule, &plan, q); err != nil {
 		return err
@@ -294,27 +328,13 @@ func utcString(s string) string {
 }
 
 func runAudit(args []string, stdout io.Writer) error {
-	fs := newFlags("audit")
-	rf := addReadFlags(fs, "table", "json")
-	rot := fs.String("rotation", "", "rotation id (or give it as the argument)")
-	rem := addRemote(fs, false)
-	pos, err := parseArgs(fs, args, 0, 1, "ROTATION")
+	r, err := openReadOne("audit", args, []string{"table", "json"}, nil, nil)
 	if err != nil {
 		return err
 	}
-	rotation, err := rotationArg(pos, *rot)
-	if err != nil {
-		return err
-	}
-	loc, err := rf.check()
-	if err != nil {
-		return err
-	}
-	ctx, c, done, err := rem.session()
-	if err != nil {
-		return err
-	}
-	defer done()
+	defer r.done()
+	ctx, c, rotation, loc := r.ctx, r.c, r.rotation, r.loc
+	rf := readFlags{format: &r.format}
 	var entries []workflows.AuditEntry
 	if err := query(ctx, c, rotation, workflows.QueryAudit, &entries); err != nil {
 		return err
@@ -359,26 +379,13 @@ func writeAudit(w io.Writer, rotation string, entries []workflows.AuditEntry, lo
 }
 
 func runStats(args []string, stdout io.Writer) error {
-	fs := newFlags("stats")
-	format := fs.String("format", "table", "output: table or json")
-	rot := fs.String("rotation", "", "rotation id (or give it as the argument)")
-	rem := addRemote(fs, false)
-	pos, err := parseArgs(fs, args, 0, 1, "ROTATION")
+	r, err := openReadOne("stats", args, []string{"table", "json"}, nil, nil)
 	if err != nil {
 		return err
 	}
-	rotation, err := rotationArg(pos, *rot)
-	if err != nil {
-		return err
-	}
-	if err := checkFormat(*format, "table", "json"); err != nil {
-		return err
-	}
-	ctx, c, done, err := rem.session()
-	if err != nil {
-		return err
-	}
-	defer done()
+	defer r.done()
+	ctx, c, rotation := r.ctx, r.c, r.rotation
+	format := &r.format
 	var res workflows.StatsResult
 	if err := query(ctx, c, rotation, workflows.QueryStats, &res); err != nil {
 		return err

@@ -14,33 +14,18 @@ import (
 // sends are failing or were given up, and the latest failures. It exits 1
 // when the rotation is not ok, so scripts can check it.
 func runStatus(args []string, stdout io.Writer) error {
-	fs := newFlags("status")
-	rf := addReadFlags(fs, "table", "json")
-	rot := fs.String("rotation", "", "rotation id (or give it as the argument)")
-	rem := addRemote(fs, false)
-	pos, err := parseArgs(fs, args, 0, 1, "ROTATION")
+	r, err := openReadOne("status", args, []string{"table", "json"}, nil, nil)
 	if err != nil {
 		return err
 	}
-	rotation, err := rotationArg(pos, *rot)
-	if err != nil {
-		return err
-	}
-	loc, err := rf.check()
-	if err != nil {
-		return err
-	}
-	ctx, c, done, err := rem.session()
-	if err != nil {
-		return err
-	}
-	defer done()
+	defer r.done()
+	ctx, c, rotation, loc := r.ctx, r.c, r.rotation, r.loc
 	var st workflows.StatusResult
 	if err := query(ctx, c, rotation, workflows.QueryStatus, &st); err != nil {
 		return err
 	}
 	st.At = st.At.UTC().Truncate(time.Second)
-	if *rf.format == "json" {
+	if r.format == "json" {
 		if err := writeJSON(stdout, st); err != nil {
 			return err
 		}
