@@ -298,7 +298,7 @@ func TestRotationSurvivesWorkerRestart(t *testing.T) {
 		}
 		for i, sh := range shifts {
 			st := b0.Add(time.Duration(i) * time.Minute)
-			if sh.ID != shiftID(r, st) || sh.Start != render.UTC(st) || sh.End != render.UTC(st.Add(time.Minute)) {
+			if sh.ID != shiftID(r, st) || !sh.Start.Equal(st) || !sh.End.Equal(st.Add(time.Minute)) {
 				t.Errorf("%s: shift %d is %s %s..%s, want %s", r, i, sh.ID, sh.Start, sh.End, shiftID(r, st))
 			}
 			if len(sh.Assignees) != 1 {

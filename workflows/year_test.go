@@ -176,7 +176,7 @@ func TestAppliedAfterItsStart(t *testing.T) {
 		t.Fatal("want the workflow canceled")
 	}
 	first := start.Add(10 * 24 * time.Hour).UTC()
-	if len(who.Current) != 1 || who.Current[0].Start != render.UTC(first) {
+	if len(who.Current) != 1 || !who.Current[0].Start.Equal(first) {
 		t.Fatalf("who: %+v", who)
 	}
 	id := who.Current[0].ID

@@ -191,8 +191,7 @@ func normalizeShifts(shifts []render.Shift) []render.Shift {
 		return []render.Shift{}
 	}
 	for i := range shifts {
-		shifts[i].Start = utcString(shifts[i].Start)
-		shifts[i].End = utcString(shifts[i].End)
+		shifts[i].Start, shifts[i].End = shifts[i].Start.UTC(), shifts[i].End.UTC()
 		if shifts[i].Assignees == nil {
 			shifts[i].Assignees = []string{}
 		}
@@ -222,7 +221,7 @@ func writeWho(w io.Writer, views []whoView, flagZone *time.Location) error {
 		next := "-"
 		if len(v.Next) > 0 {
 			n := v.Next[0]
-			next = fmt.Sprintf("%s from %s", orDash(strings.Join(n.Assignees, ", ")), localUTC(n.Start, loc))
+			next = fmt.Sprintf("%s from %s", orDash(strings.Join(n.Assignees, ", ")), render.Local(n.Start, loc))
 		}
 		if len(v.Current) == 0 {
 			fmt.Fprintf(tw, "%s\t-\t\t\t%s\n", name, next)
@@ -236,19 +235,10 @@ func writeWho(w io.Writer, views []whoView, flagZone *time.Location) error {
 			if len(v.Current) > 1 {
 				who += " (" + s.Layer + ")"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, who, localUTC(s.Start, loc), localUTC(s.End, loc), next)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, who, render.Local(s.Start, loc), render.Local(s.End, loc), next)
 		}
 	}
 	return tw.Flush()
-}
-
-// localUTC shows a UTC RFC 3339 time in loc for people.
-func localUTC(s string, loc *time.Location) string {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return s
-	}
-	return render.Local(t, loc)
 }
 
 func runShow(args []string, stdout io.Writer) error {
@@ -317,14 +307,6 @@ func reasonNote(reason string) string {
 		return ""
 	}
 	return " (" + reason + ")"
-}
-
-// utcString rewrites an RFC 3339 time in UTC.
-func utcString(s string) string {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return render.UTC(t)
-	}
-	return s
 }
 
 func runAudit(args []string, stdout io.Writer) error {

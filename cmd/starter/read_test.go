@@ -42,7 +42,7 @@ func TestWhoOutput(t *testing.T) {
 	v := normalizeWho("sre", whoView{WhoResult: workflows.WhoResult{
 		At:      at,
 		OnCall:  nil,
-		Current: []render.Shift{{ID: "sre/main/2026-11-23T09:00:00Z", Layer: "main", Start: "2026-11-23T10:00:00+01:00", End: "2026-11-24T09:00:00Z", Assignees: []string{"alice"}}},
+		Current: []render.Shift{{ID: "sre/main/2026-11-23T09:00:00Z", Layer: "main", Start: time.Date(2026, 11, 23, 10, 0, 0, 0, paris), End: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC), Assignees: []string{"alice"}}},
 		Next:    nil,
 	}}, "Europe/London")
 	data, _ := json.Marshal(v)

@@ -29,8 +29,22 @@ type Plan struct {
 	Report   *report.Report `json:"report,omitempty"`
 }
 
-// Shift is a shift as printed: times in UTC.
+// Shift is a shift as printed. Its times are instants; they are written
+// only at the edge: UTC RFC 3339 in JSON and CSV, the viewer's zone in
+// tables.
 type Shift struct {
+	ID        string
+	Layer     string
+	Kind      string
+	Start     time.Time
+	End       time.Time
+	Assignees []string
+	Problems  []string
+	Status    string
+}
+
+// shiftJSON is Shift's JSON form: times in UTC RFC 3339, lists never null.
+type shiftJSON struct {
 	ID        string   `json:"id"`
 	Layer     string   `json:"layer"`
 	Kind      string   `json:"kind"`
@@ -41,11 +55,37 @@ type Shift struct {
 	Status    string   `json:"status,omitempty"`
 }
 
+// MarshalJSON writes the shift with its times in UTC RFC 3339.
+func (s Shift) MarshalJSON() ([]byte, error) {
+	return json.Marshal(shiftJSON{ID: s.ID, Layer: s.Layer, Kind: s.Kind, Start: UTC(s.Start), End: UTC(s.End),
+		Assignees: nonNil(s.Assignees), Problems: nonNil(s.Problems), Status: s.Status})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes; a time that is not RFC 3339
+// is an error that names the shift.
+func (s *Shift) UnmarshalJSON(b []byte) error {
+	var j shiftJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	start, err := time.Parse(time.RFC3339, j.Start)
+	if err != nil {
+		return fmt.Errorf("shift %s: start: %w", j.ID, err)
+	}
+	end, err := time.Parse(time.RFC3339, j.End)
+	if err != nil {
+		return fmt.Errorf("shift %s: end: %w", j.ID, err)
+	}
+	*s = Shift{ID: j.ID, Layer: j.Layer, Kind: j.Kind, Start: start, End: end,
+		Assignees: nonNil(j.Assignees), Problems: nonNil(j.Problems), Status: j.Status}
+	return nil
+}
+
 // FromShift converts an engine shift for printing.
 func FromShift(sh engine.Shift) Shift {
 	return Shift{
 		ID: sh.ID, Layer: sh.Layer, Kind: string(sh.Kind),
-		Start: UTC(sh.Start), End: UTC(sh.End),
+		Start: sh.Start.UTC(), End: sh.End.UTC(),
 		Assignees: nonNil(sh.Assignees), Problems: nonNil(sh.Problems),
 	}
 }
@@ -87,8 +127,7 @@ func writeTable(w io.Writer, p Plan, loc *time.Location) error {
 	fmt.Fprintf(tw, "%s (%s), shown in %s\n", p.Rotation, p.Strategy, loc)
 	fmt.Fprintln(tw, "START\tEND\tLAYER\tKIND\tASSIGNEES\tPROBLEMS")
 	for _, s := range p.Shifts {
-		start, _ := time.Parse(time.RFC3339, s.Start)
-		end, _ := time.Parse(time.RFC3339, s.End)
+		start, end := s.Start, s.End
 		who := strings.Join(s.Assignees, ", ")
 		if who == "" {
 			who = "-"
@@ -129,7 +168,7 @@ func writeCSV(w io.Writer, p Plan) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"id", "layer", "kind", "start", "end", "assignees", "problems"})
 	for _, s := range p.Shifts {
-		cw.Write([]string{s.ID, s.Layer, s.Kind, s.Start, s.End, strings.Join(s.Assignees, " "), strings.Join(s.Problems, "; ")})
+		cw.Write([]string{s.ID, s.Layer, s.Kind, UTC(s.Start), UTC(s.End), strings.Join(s.Assignees, " "), strings.Join(s.Problems, "; ")})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -148,8 +187,7 @@ func writeGrid(w io.Writer, p Plan, loc *time.Location) error {
 	}
 	spans := make([]span, 0, len(p.Shifts))
 	for _, s := range p.Shifts {
-		start, _ := time.Parse(time.RFC3339, s.Start)
-		end, _ := time.Parse(time.RFC3339, s.End)
+		start, end := s.Start, s.End
 		who := strings.Join(s.Assignees, "+")
 		if who == "" {
 			who = "?"

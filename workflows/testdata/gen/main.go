@@ -258,8 +258,7 @@ func (g *gen) demo() error {
 		}
 	}
 	last := final[len(final)-1]
-	from, _ := time.Parse(time.RFC3339, last.Start)
-	to, _ := time.Parse(time.RFC3339, last.End)
+	from, to := last.Start, last.End
 	// Signals: accepted, malformed, of an unknown name.
 	if err := g.signal(id, workflows.Unavailable, workflows.UnavailableInput{
 		Member: last.Assignees[0], From: from, To: to, Reason: "dentist", RequestedBy: "ann",
