@@ -342,7 +342,7 @@ func runAway(name string) func([]string, io.Writer) error {
 		failed := 0
 		for _, r := range rotations {
 			loc := time.UTC
-			if a.tz == nil && (a.span.from.zoned() || a.span.to.zoned()) {
+			if a.tz == nil && (a.span.from.Zoned() || a.span.to.Zoned()) {
 				var cfg workflows.ConfigResult
 				if err := query(ctx, c, r, workflows.QueryConfig, &cfg); err != nil {
 					fmt.Fprintf(stdout, "%s: %v\n", r, err)

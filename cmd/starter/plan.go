@@ -81,17 +81,14 @@ func loadOffline(fl files, rotation, strategy string) (*offline, error) {
 	return &offline{cfg: cfg, rot: rot, planner: p, loc: p.Calendar().Location}, nil
 }
 
-// instant reads a --from or --to value: a date or wall-clock date-time in
-// the rotation's zone, or an RFC 3339 time.
-func (o *offline) instant(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	dt, err := calendar.ParseDateTime(s)
+// instant reads a --from or --to value as the start of that moment in the
+// rotation's zone (a date is its first instant).
+func (o *offline) instant(flagName, s string) (time.Time, error) {
+	m, err := parseMoment(flagName, s)
 	if err != nil {
-		return time.Time{}, usagef("bad time %q: want 2026-11-23, 2026-11-23T09:00 or RFC 3339", s)
+		return time.Time{}, err
 	}
-	return dt.In(o.loc), nil
+	return m.Start(o.loc), nil
 }
 
 func strategyName(rot *config.Rotation) string {
@@ -139,7 +136,7 @@ func (f *offlineFlags) load(strategy string) (*offline, *time.Location, time.Tim
 	}
 	start := o.rot.Start.In(o.loc)
 	if f.from != "" {
-		if start, err = o.instant(f.from); err != nil {
+		if start, err = o.instant("from", f.from); err != nil {
 			return nil, nil, time.Time{}, err
 		}
 	}
@@ -185,7 +182,7 @@ func runPlan(args []string, stdout io.Writer) error {
 	case *shifts > 0:
 		planned = append(planned, o.planner.PlanShifts(st, *shifts-len(planned))...)
 	case *to != "":
-		end, err := o.instant(*to)
+		end, err := o.instant("to", *to)
 		if err != nil {
 			return err
 		}

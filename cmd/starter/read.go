@@ -244,7 +244,7 @@ func writeWho(w io.Writer, views []whoView, flagZone *time.Location) error {
 func runShow(args []string, stdout io.Writer) error {
 	var weeks int
 	var from string
-	var start *moment
+	var start *calendar.Moment
 	r, err := openReadOne("show", args, render.Formats, func(fs *flag.FlagSet) {
 		fs.IntVar(&weeks, "weeks", 2, fmt.Sprintf("show this many weeks (1 to %d)", workflows.MaxScheduleWeeks))
 		fs.StringVar(&from, "from", "", "from this date or time (default: now)")
@@ -274,7 +274,7 @@ func runShow(args []string, stdout io.Writer) error {
 	rotZone := viewZone(nil, cfg.Rotation.Timezone)
 	q := workflows.ScheduleQuery{From: time.Now().UTC()}
 	if start != nil {
-		q.From = start.start(rotZone).UTC()
+		q.From = start.Start(rotZone).UTC()
 	}
 	q.To = calendar.AddWeeks(q.From, weeks, rotZone).UTC()
 	var plan render.Plan

@@ -182,56 +182,22 @@ func pickRotation(flagValue string, shifts ...string) (string, error) {
 	return rot, nil
 }
 
-// moment is a --from or --to value: a date (a whole day in the zone it is
-// read in), a wall-clock date-time in that zone, or an RFC 3339 instant.
-type moment struct {
-	date *calendar.Date
-	wall *calendar.DateTime
-	at   time.Time
-}
-
-func parseMoment(flagName, s string) (moment, error) {
+// parseMoment reads a --from or --to value (calendar.ParseMoment): a date
+// (a whole day in the zone it is read in), a wall-clock date-time in that
+// zone, or an RFC 3339 instant.
+func parseMoment(flagName, s string) (calendar.Moment, error) {
 	if s == "" {
-		return moment{}, usagef("--%s is required", flagName)
+		return calendar.Moment{}, usagef("--%s is required", flagName)
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return moment{at: t}, nil
+	m, err := calendar.ParseMoment(s)
+	if err != nil {
+		return m, usagef("--%s: %v", flagName, err)
 	}
-	if len(s) == 10 {
-		if d, err := calendar.ParseDate(s); err == nil {
-			return moment{date: &d}, nil
-		}
-	} else if dt, err := calendar.ParseDateTime(s); err == nil {
-		return moment{wall: &dt}, nil
-	}
-	return moment{}, usagef("bad --%s %q: want a date (2026-12-24, the whole day), a wall-clock time (2026-12-24T09:00) or RFC 3339 (2026-12-24T09:00:00Z)", flagName, s)
+	return m, nil
 }
-
-// start is the moment read as the beginning of a span.
-func (m moment) start(loc *time.Location) time.Time {
-	switch {
-	case m.date != nil:
-		return m.date.StartIn(loc)
-	case m.wall != nil:
-		return m.wall.In(loc)
-	}
-	return m.at
-}
-
-// end is the moment read as the end of a span: a date is inclusive (its
-// whole day), a time exclusive.
-func (m moment) end(loc *time.Location) time.Time {
-	if m.date != nil {
-		return m.date.AddDays(1).StartIn(loc)
-	}
-	return m.start(loc)
-}
-
-// zoned says whether the moment needs a zone to be read.
-func (m moment) zoned() bool { return m.at.IsZero() }
 
 // span parses --from and --to.
-type span struct{ from, to moment }
+type span struct{ from, to calendar.Moment }
 
 func parseSpan(from, to string) (span, error) {
 	f, err := parseMoment("from", from)
@@ -244,7 +210,7 @@ func parseSpan(from, to string) (span, error) {
 	}
 	// Check the order now when it does not depend on the zone (both
 	// instants, or both read in the same zone); otherwise in resolve.
-	if f.zoned() == t.zoned() && !t.end(time.UTC).After(f.start(time.UTC)) {
+	if f.Zoned() == t.Zoned() && !t.End(time.UTC).After(f.Start(time.UTC)) {
 		return span{}, usagef("--to must be after --from")
 	}
 	return span{f, t}, nil
@@ -252,7 +218,7 @@ func parseSpan(from, to string) (span, error) {
 
 // resolve reads the span in loc.
 func (s span) resolve(loc *time.Location) (time.Time, time.Time, error) {
-	from, to := s.from.start(loc), s.to.end(loc)
+	from, to := s.from.Start(loc), s.to.End(loc)
 	if !to.After(from) {
 		return from, to, usagef("--to must be after --from")
 	}

@@ -533,13 +533,11 @@ func (f *fileDec) level(n *yaml.Node, path string) (Level, bool) {
 	return lv, true
 }
 
-// parseMoment reads a date (2026-12-24) or an RFC 3339 date-time.
+// parseMoment reads a date (2026-12-24) or an RFC 3339 date-time: a config
+// file names no wall-clock times (calendar.ParseMoment reads those too).
 func parseMoment(s string) (Moment, error) {
-	if d, err := calendar.ParseDate(s); err == nil {
-		return Moment{Date: &d}, nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return Moment{At: t}, nil
+	if m, err := calendar.ParseMoment(s); err == nil && m.Wall == nil {
+		return m, nil
 	}
 	return Moment{}, fmt.Errorf("bad date or time %q: want a date (2026-12-24) or an RFC 3339 date-time (2026-12-24T18:00:00+01:00)", s)
 }

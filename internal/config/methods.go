@@ -6,39 +6,10 @@ import (
 	"github.com/rota-scheduler/rota/internal/calendar"
 )
 
-// Start is the first instant of m: a date's first instant in loc (a whole
-// day in the rotation's zone), an instant itself.
-func (m Moment) Start(loc *time.Location) time.Time {
-	if m.Date == nil {
-		return m.At
-	}
-	return m.Date.StartIn(loc)
-}
-
-// EndInclusive is the instant at which m, read as an inclusive end, is
-// over: the start of the next day for a date, the instant itself otherwise.
-func (m Moment) EndInclusive(loc *time.Location) time.Time {
-	if m.Date == nil {
-		return m.At
-	}
-	return m.Date.AddDays(1).StartIn(loc)
-}
-
-// String returns the date (2026-12-24) or the instant in RFC 3339.
-func (m Moment) String() string {
-	if m.Date != nil {
-		return m.Date.String()
-	}
-	return m.At.Format(time.RFC3339)
-}
-
-// IsDate says whether m is a civil date rather than an instant.
-func (m Moment) IsDate() bool { return m.Date != nil }
-
 // In returns the window as the half-open span [from, to) in loc, the zone
 // of the rotation it is applied to.
 func (w Window) In(loc *time.Location) (from, to time.Time) {
-	return w.From.Start(loc), w.To.EndInclusive(loc)
+	return w.From.Start(loc), w.To.End(loc)
 }
 
 // Location loads the rotation's time zone.

@@ -46,12 +46,9 @@ type Member struct {
 	Unavailable []Window         `json:"unavailable,omitempty"`
 }
 
-// Moment is a bound of a window: either a civil date (a whole day in the
-// rotation's zone) or an absolute instant.
-type Moment struct {
-	Date *calendar.Date `json:"date,omitempty"`
-	At   time.Time      `json:"at,omitempty"`
-}
+// Moment is a bound of a window or a membership: in a config file, a civil
+// date (a whole day in the rotation's zone) or an absolute instant.
+type Moment = calendar.Moment
 
 // Window is a span when a member cannot serve. A date as From means the
 // start of that day; a date as To means the end of that day (inclusive).
