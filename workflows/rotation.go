@@ -31,10 +31,11 @@ const (
 	maxHistoryLength = 20000
 )
 
+// The typed keys of the search attributes.
 var (
-	attrMembers = temporal.NewSearchAttributeKeyKeywordList(AttrMembers)
-	attrOnCall  = temporal.NewSearchAttributeKeyKeywordList(AttrOnCall)
-	attrHealth  = temporal.NewSearchAttributeKeyKeyword(AttrHealth)
+	AttrMembersKey = temporal.NewSearchAttributeKeyKeywordList(AttrMembers)
+	attrOnCall     = temporal.NewSearchAttributeKeyKeywordList(AttrOnCall)
+	attrHealth     = temporal.NewSearchAttributeKeyKeyword(AttrHealth)
 )
 
 // request is an operation waiting for the main loop, from a signal or an
@@ -477,8 +478,8 @@ func (w *rotation) upsertAttributes(ctx workflow.Context) {
 	var ups []temporal.SearchAttributeUpdate
 	members := w.st.Rotation.MemberIDs()
 	slices.Sort(members)
-	if cur, _ := sa.GetKeywordList(attrMembers); !slices.Equal(cur, members) {
-		ups = append(ups, attrMembers.ValueSet(members))
+	if cur, _ := sa.GetKeywordList(AttrMembersKey); !slices.Equal(cur, members) {
+		ups = append(ups, AttrMembersKey.ValueSet(members))
 	}
 	now := workflow.Now(ctx)
 	onCall := w.st.onCall(now)

@@ -27,7 +27,7 @@ const workflowType = workflows.WorkflowType
 
 // attrMembers is set when a rotation's workflow starts, so that
 // `rota unavailable` finds it at once.
-var attrMembers = temporal.NewSearchAttributeKeyKeywordList(workflows.AttrMembers)
+var attrMembers = workflows.AttrMembersKey
 
 // desired is one rotation of the config files, as apply sends it.
 type desired struct {

@@ -66,9 +66,9 @@ func loadOffline(fl files, rotation, strategy string) (*offline, error) {
 		return nil, fmt.Errorf("no rotation %q in %s", rotation, strings.Join(fl, ", "))
 	}
 	if strategy != "" {
-		s := config.Strategy(strategy)
-		if !slices.Contains([]config.Strategy{config.Fair, config.Queue, config.Lottery}, s) {
-			return nil, usagef("unknown strategy %q: want fair, queue or lottery", strategy)
+		s, err := config.ParseStrategy(strategy)
+		if err != nil {
+			return nil, usagef("--strategy: %v", err)
 		}
 		for i := range rot.Layers {
 			rot.Layers[i].Strategy = s
@@ -150,7 +150,7 @@ func runPlan(args []string, stdout io.Writer) error {
 	to := fs.String("to", "", "plan shifts starting before this date or date-time")
 	weeks := fs.Int("weeks", 4, "plan this many weeks")
 	shifts := fs.Int("shifts", 0, "plan this many shifts")
-	strategy := fs.String("strategy", "", "override every layer's strategy: fair, queue or lottery")
+	strategy := fs.String("strategy", "", "override every layer's strategy: "+config.StrategyNames())
 	format := fs.String("format", "table", "output: table, json, csv or grid")
 	if err := parse(fs, args); err != nil {
 		return err

@@ -892,12 +892,12 @@ func (f *fileDec) strategy(fs *fields, key string) (Strategy, bool) {
 	if !ok {
 		return "", false
 	}
-	switch st := Strategy(s); st {
-	case Fair, Queue, Lottery:
-		return st, true
+	st, err := ParseStrategy(s)
+	if err != nil {
+		f.errf(fs.val(key), fs.p(key), "%v", err)
+		return "", false
 	}
-	f.errf(fs.val(key), fs.p(key), "unknown strategy %q: want fair, queue or lottery", s)
-	return "", false
+	return st, true
 }
 
 // duration reads an optional non-negative duration such as 14d or 24h.

@@ -4,6 +4,8 @@
 package config
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rota-scheduler/rota/internal/calendar"
@@ -27,6 +29,28 @@ const (
 	Queue   Strategy = "queue"
 	Lottery Strategy = "lottery"
 )
+
+// Strategies are every strategy, in the order the docs list them.
+var Strategies = []Strategy{Fair, Queue, Lottery}
+
+// ParseStrategy reads a strategy's name.
+func ParseStrategy(s string) (Strategy, error) {
+	for _, st := range Strategies {
+		if string(st) == s {
+			return st, nil
+		}
+	}
+	return "", fmt.Errorf("unknown strategy %q: want %s", s, StrategyNames())
+}
+
+// StrategyNames lists the strategies for people: "fair, queue or lottery".
+func StrategyNames() string {
+	names := make([]string, len(Strategies))
+	for i, s := range Strategies {
+		names[i] = string(s)
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
 
 // Config is one or more files loaded together.
 type Config struct {
