@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -244,7 +243,7 @@ func sameCalendar(a, b *config.Rotation) bool {
 		return false
 	}
 	for i := range a.Layers {
-		if a.Layers[i].Name != b.Layers[i].Name || !slices.Equal(a.Layers[i].Days, b.Layers[i].Days) {
+		if a.Layers[i].Name != b.Layers[i].Name || a.Layers[i].Days != b.Layers[i].Days {
 			return false
 		}
 	}

@@ -346,17 +346,6 @@ func show(key string, v any) string {
 	if f, ok := v.(float64); ok && slices.Contains(durationFields, key) {
 		return calendar.FormatDuration(timeDuration(f))
 	}
-	if list, ok := v.([]any); ok && (key == "weekend" || key == "days") {
-		days := make([]string, len(list))
-		for i, e := range list {
-			if n, ok := e.(float64); ok && n >= 0 && n < 7 {
-				days[i] = strings.ToLower(time.Weekday(int(n)).String()[:3])
-			} else {
-				days[i] = show("", e)
-			}
-		}
-		return "[" + strings.Join(days, ", ") + "]"
-	}
 	switch x := v.(type) {
 	case string:
 		if strings.Contains(x, "\n") || len(x) > 60 {

@@ -270,7 +270,7 @@ func TestDiffConfig(t *testing.T) {
 			Rotation: config.Rotation{
 				ID: "sre", Name: "SRE", Timezone: "Europe/London", Start: start, Shift: day,
 				PlanAhead: 14 * 24 * time.Hour, NotifyBefore: 3 * 24 * time.Hour,
-				Weekend: []time.Weekday{time.Saturday, time.Sunday},
+				Weekend: calendar.WeekdaysOf(time.Saturday, time.Sunday),
 				Layers: []config.Layer{{Name: "main", Strategy: config.Fair, Size: 1,
 					Members: []config.Membership{{ID: "alice"}, {ID: "bob"}, {ID: "carol"}}}},
 			},
@@ -317,7 +317,7 @@ func TestDiffConfig(t *testing.T) {
 		}, []string{"~ layer main members: [alice, bob, carol] -> [alice, bob, carol (from 2026-12-01)]"}},
 		{"duties", func(in *workflows.ConfigureInput) { in.Rotation.Duties = "- watch alerts\n- write the log\n" },
 			[]string{`+ duties: "- watch alerts"... (31 chars)`}},
-		{"removed field", func(in *workflows.ConfigureInput) { in.Rotation.Weekend = nil },
+		{"removed field", func(in *workflows.ConfigureInput) { in.Rotation.Weekend = 0 },
 			[]string{"- weekend (was [sat, sun])"}},
 	} {
 		a, b := base(), base()

@@ -200,10 +200,3 @@ func ParseWeekday(s string) (time.Weekday, error) {
 	return 0, fmt.Errorf("invalid weekday %q: want mon, tue, wed, thu, fri, sat or sun", s)
 }
 
-// weekdayName returns the short name of d, or a number for a bad value.
-func weekdayName(d time.Weekday) string {
-	if d >= time.Sunday && d <= time.Saturday {
-		return weekdayNames[d]
-	}
-	return fmt.Sprintf("weekday(%d)", int(d))
-}

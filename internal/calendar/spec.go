@@ -3,7 +3,6 @@ package calendar
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -95,7 +94,6 @@ func (s Spec) Validate() error {
 		bad("no layers (a rotation without layers has one named %q)", "main")
 	}
 	names := map[string]bool{}
-	days := make([]map[time.Weekday]bool, len(s.Layers)) // the days each layer starts shifts on
 	for i, l := range s.Layers {
 		if l.Name == "" {
 			bad("layer %d has no name", i+1)
@@ -103,41 +101,14 @@ func (s Spec) Validate() error {
 			bad("two layers are named %q", l.Name)
 		}
 		names[l.Name] = true
-		days[i] = map[time.Weekday]bool{}
-		if len(l.Days) == 0 {
-			for d := time.Sunday; d <= time.Saturday; d++ {
-				days[i][d] = true
-			}
-		}
-		for _, d := range l.Days {
-			switch {
-			case d < time.Sunday || d > time.Saturday:
-				bad("layer %q: invalid weekday %d", l.Name, int(d))
-			case days[i][d]:
-				bad("layer %q lists %s twice", l.Name, weekdayName(d))
-			default:
-				days[i][d] = true
-			}
-		}
-		for j := range i {
-			var both []string
-			for d := time.Sunday; d <= time.Saturday; d++ {
-				if days[i][d] && days[j][d] {
-					both = append(both, weekdayName(d))
-				}
-			}
-			if len(both) > 0 {
+		for _, p := range s.Layers[:i] {
+			if both := Overlap(p.Days, l.Days); !both.Empty() {
 				note := ""
-				if len(l.Days) == 0 || len(s.Layers[j].Days) == 0 {
+				if l.Days.Empty() || p.Days.Empty() {
 					note = " (a layer without days has every day)"
 				}
-				bad("layers %q and %q overlap: both start shifts on %s%s", s.Layers[j].Name, l.Name, strings.Join(both, ", "), note)
+				bad("layers %q and %q overlap: both start shifts on %s%s", p.Name, l.Name, both, note)
 			}
-		}
-	}
-	for _, d := range s.Weekend {
-		if d < time.Sunday || d > time.Saturday {
-			bad("weekend: invalid weekday %d", int(d))
 		}
 	}
 	for _, d := range s.Holidays {
@@ -151,13 +122,8 @@ func (s Spec) Validate() error {
 // layerOn returns the name of the layer whose shifts start on day d.
 func (s Spec) layerOn(d time.Weekday) (string, bool) {
 	for _, l := range s.Layers {
-		if len(l.Days) == 0 {
+		if l.Days.Empty() || l.Days.Has(d) {
 			return l.Name, true
-		}
-		for _, ld := range l.Days {
-			if ld == d {
-				return l.Name, true
-			}
 		}
 	}
 	return "", false
@@ -169,11 +135,8 @@ func (s Spec) kindOf(d Date, holiday func(Date) bool) Kind {
 	if holiday(d) {
 		return Holiday
 	}
-	wd := d.Weekday()
-	for _, w := range s.Weekend {
-		if w == wd {
-			return Weekend
-		}
+	if s.Weekend.Has(d.Weekday()) {
+		return Weekend
 	}
 	return Weekday
 }

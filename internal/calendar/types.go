@@ -57,7 +57,7 @@ var Kinds = []Kind{Weekday, Weekend, Holiday}
 // the days on which its shifts start (empty means every day).
 type LayerDays struct {
 	Name string
-	Days []time.Weekday
+	Days Weekdays // empty: every day
 }
 
 // Spec is everything the calendar needs to lay out a rotation's shifts.
@@ -68,7 +68,7 @@ type Spec struct {
 	End      *DateTime // no shift starts at or after this; nil for none
 	Shift    Period
 	Layers   []LayerDays // at least one; a rotation without layers has one named "main"
-	Weekend  []time.Weekday
+	Weekend  Weekdays
 	Holidays []Date
 }
 

@@ -86,7 +86,7 @@ func TestScenarioSRE(t *testing.T) {
 	if !reflect.DeepEqual(sre.Holidays, wantHolidays) {
 		t.Errorf("sre holidays %v, want %v", sre.Holidays, wantHolidays)
 	}
-	if !reflect.DeepEqual(sre.Weekend, []time.Weekday{time.Saturday, time.Sunday}) {
+	if !reflect.DeepEqual(sre.Weekend, calendar.WeekdaysOf(time.Saturday, time.Sunday)) {
 		t.Errorf("sre weekend %v", sre.Weekend)
 	}
 	if got := sre.MemberIDs(); !reflect.DeepEqual(got, []string{"sre1", "sre2", "sre3", "sre4", "sre5", "sre6", "sre7"}) {
@@ -101,8 +101,8 @@ func TestScenarioSRE(t *testing.T) {
 	if wd.Name != "weekdays" || we.Name != "weekends" {
 		t.Errorf("layer names %q, %q", wd.Name, we.Name)
 	}
-	if !reflect.DeepEqual(wd.Days, []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}) ||
-		!reflect.DeepEqual(we.Days, []time.Weekday{time.Saturday, time.Sunday}) {
+	if !reflect.DeepEqual(wd.Days, calendar.WeekdaysOf(time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday)) ||
+		!reflect.DeepEqual(we.Days, calendar.WeekdaysOf(time.Saturday, time.Sunday)) {
 		t.Errorf("layer days %v, %v", wd.Days, we.Days)
 	}
 	ids := func(l Layer) string {
@@ -257,7 +257,7 @@ rotations:
 		Layers: []Layer{{Name: "main", Members: []Membership{{ID: "a"}, {ID: "b"}},
 			Strategy: Fair, Size: 1}},
 		PlanAhead: 14 * 24 * time.Hour, NotifyBefore: 3 * 24 * time.Hour,
-		Weekend: []time.Weekday{time.Saturday, time.Sunday},
+		Weekend: calendar.WeekdaysOf(time.Saturday, time.Sunday),
 	}
 	if !reflect.DeepEqual(r, want) {
 		t.Errorf("got  %+v\nwant %+v", r, want)
@@ -628,7 +628,7 @@ rotations:
 		t.Fatalf("%d members, %d rotations", len(c.Members), len(c.Rotations))
 	}
 	ops, _ := c.Rotation("ops")
-	if !reflect.DeepEqual(ops.Weekend, []time.Weekday{time.Friday, time.Saturday}) || len(ops.Holidays) != 1 {
+	if !reflect.DeepEqual(ops.Weekend, calendar.WeekdaysOf(time.Friday, time.Saturday)) || len(ops.Holidays) != 1 {
 		t.Errorf("ops: weekend %v holidays %v", ops.Weekend, ops.Holidays)
 	}
 	oth, _ := c.Rotation("other")
@@ -668,7 +668,7 @@ func TestICalHolidays(t *testing.T) {
 	if !reflect.DeepEqual(r.Holidays, want) {
 		t.Errorf("holidays %v, want %v", r.Holidays, want)
 	}
-	if !reflect.DeepEqual(r.Weekend, []time.Weekday{time.Friday, time.Saturday}) {
+	if !reflect.DeepEqual(r.Weekend, calendar.WeekdaysOf(time.Friday, time.Saturday)) {
 		t.Errorf("weekend %v", r.Weekend)
 	}
 	// Parse resolves the path against dir.

@@ -32,7 +32,7 @@ const (
 )
 
 // DefaultWeekend is the weekend of a file that does not set one.
-var DefaultWeekend = []time.Weekday{time.Saturday, time.Sunday}
+var DefaultWeekend = calendar.WeekdaysOf(time.Saturday, time.Sunday)
 
 var (
 	topKeys      = []string{"version", "weekend", "holidays", "members", "rotations"}
@@ -283,17 +283,16 @@ func (f *fileDec) version(fs *fields) {
 
 // days reads a list of weekdays, each at most once. An empty list is
 // allowed only when allowEmpty.
-func (f *fileDec) days(n *yaml.Node, path string, allowEmpty bool) ([]time.Weekday, bool) {
+func (f *fileDec) days(n *yaml.Node, path string, allowEmpty bool) (calendar.Weekdays, bool) {
 	items, ok := f.list(n, path, "days (mon, tue, wed, thu, fri, sat, sun)")
 	if !ok {
-		return nil, false
+		return 0, false
 	}
 	if len(items) == 0 && !allowEmpty {
 		f.errf(n, path, "empty: list at least one day, or leave days out for every day")
-		return nil, false
+		return 0, false
 	}
-	out := make([]time.Weekday, 0, len(items))
-	seen := map[time.Weekday]bool{}
+	var out calendar.Weekdays
 	good := true
 	for i, it := range items {
 		p := index(path, i)
@@ -308,13 +307,12 @@ func (f *fileDec) days(n *yaml.Node, path string, allowEmpty bool) ([]time.Weekd
 			good = false
 			continue
 		}
-		if seen[d] {
+		if out.Has(d) {
 			f.errf(it, p, "%s listed twice", s)
 			good = false
 			continue
 		}
-		seen[d] = true
-		out = append(out, d)
+		out |= calendar.WeekdaysOf(d)
 	}
 	return out, good
 }
@@ -597,7 +595,7 @@ func (f *fileDec) window(n *yaml.Node, path string, loc *time.Location) (Window,
 }
 
 // rotation decodes one rotation with its file's weekend and holidays.
-func (l *loader) rotation(f *fileDec, n *yaml.Node, path string, weekend []time.Weekday, holidays []calendar.Date) {
+func (l *loader) rotation(f *fileDec, n *yaml.Node, path string, weekend calendar.Weekdays, holidays []calendar.Date) {
 	before := l.count
 	rs, ok := f.mapping(n, path, rotationKeys...)
 	if !ok {
@@ -741,7 +739,7 @@ func (l *loader) rotation(f *fileDec, n *yaml.Node, path string, weekend []time.
 		}}
 	}
 
-	r.Weekend = append([]time.Weekday(nil), weekend...)
+	r.Weekend = weekend
 	r.Holidays = append([]calendar.Date(nil), holidays...)
 	meta.bad = l.count > before
 	if !haveID {
@@ -778,7 +776,7 @@ func (l *loader) layers(f *fileDec, rs *fields, r *Rotation, meta *rotMeta, base
 	}
 	type placed struct {
 		name             string
-		days             []time.Weekday
+		days             calendar.Weekdays
 		hasDays, badDays bool
 	}
 	var done []placed
@@ -811,7 +809,7 @@ func (l *loader) layers(f *fileDec, rs *fields, r *Rotation, meta *rotMeta, base
 			if days, ok := f.days(ls.val("days"), ls.p("days"), false); ok {
 				layer.Days = days
 			} else {
-				layer.Days, badDays = nil, true // reported; no overlap errors as well
+				layer.Days, badDays = 0, true // reported; no overlap errors as well
 			}
 		}
 		f.layerScalars(ls, &layer)
@@ -842,8 +840,8 @@ func (l *loader) layers(f *fileDec, rs *fields, r *Rotation, meta *rotMeta, base
 				case !p.hasDays:
 					f.errf(ls.val("days"), ls.p("days"), "overlaps layer %q, which has no days and so runs every day", p.name)
 				default:
-					if common := commonDays(layer.Days, p.days); len(common) > 0 {
-						f.errf(ls.val("days"), ls.p("days"), "overlaps layer %q: both have %s (layers of a rotation must not share days)", p.name, strings.Join(common, ", "))
+					if common := calendar.Overlap(layer.Days, p.days); !common.Empty() {
+						f.errf(ls.val("days"), ls.p("days"), "overlaps layer %q: both have %s (layers of a rotation must not share days)", p.name, common)
 					}
 				}
 			}
@@ -857,20 +855,6 @@ func (l *loader) layers(f *fileDec, rs *fields, r *Rotation, meta *rotMeta, base
 // maxLayers is the most layers a rotation can have: they must not share
 // days.
 const maxLayers = 7
-
-var dayNames = [...]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
-
-func commonDays(a, b []time.Weekday) []string {
-	var out []string
-	for _, x := range a {
-		for _, y := range b {
-			if x == y && x >= 0 && int(x) < len(dayNames) {
-				out = append(out, dayNames[x])
-			}
-		}
-	}
-	return out
-}
 
 // layerScalars reads the fields a layer shares with its rotation, where it
 // inherits them from: size, strategy and grace.

@@ -25,7 +25,7 @@ func (r *Rotation) CalendarSpec() (calendar.Spec, error) {
 	}
 	layers := make([]calendar.LayerDays, len(r.Layers))
 	for i, l := range r.Layers {
-		layers[i] = calendar.LayerDays{Name: l.Name, Days: append([]time.Weekday(nil), l.Days...)}
+		layers[i] = calendar.LayerDays{Name: l.Name, Days: l.Days}
 	}
 	spec := calendar.Spec{
 		Rotation: r.ID,
@@ -34,7 +34,7 @@ func (r *Rotation) CalendarSpec() (calendar.Spec, error) {
 		End:      r.End,
 		Shift:    r.Shift,
 		Layers:   layers,
-		Weekend:  append([]time.Weekday(nil), r.Weekend...),
+		Weekend:  r.Weekend,
 		Holidays: append([]calendar.Date(nil), r.Holidays...),
 	}
 	if err := spec.Validate(); err != nil {

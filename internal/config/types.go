@@ -106,13 +106,13 @@ type Membership struct {
 // rotation without layers has exactly one, named "main", built from its
 // rotation-level fields. Every field is resolved (inherited values filled in).
 type Layer struct {
-	Name     string         `json:"name"`
-	Days     []time.Weekday `json:"days,omitempty"` // empty: every day
-	Members  []Membership   `json:"members"`
-	Strategy Strategy       `json:"strategy"`
-	Size     int            `json:"size"`
-	Needs    []Need         `json:"needs,omitempty"`
-	Grace    int            `json:"grace,omitempty"`
+	Name     string            `json:"name"`
+	Days     calendar.Weekdays `json:"days,omitempty"` // empty: every day
+	Members  []Membership      `json:"members"`
+	Strategy Strategy          `json:"strategy"`
+	Size     int               `json:"size"`
+	Needs    []Need            `json:"needs,omitempty"`
+	Grace    int               `json:"grace,omitempty"`
 }
 
 // Slack says where a rotation shows up in Slack.
@@ -145,6 +145,6 @@ type Rotation struct {
 	Slack        *Slack             `json:"slack,omitempty"`
 	Opsgenie     *Opsgenie          `json:"opsgenie,omitempty"`
 	Admins       []string           `json:"admins,omitempty"`
-	Weekend      []time.Weekday     `json:"weekend"`  // default sat, sun
+	Weekend      calendar.Weekdays  `json:"weekend"`  // default sat, sun
 	Holidays     []calendar.Date    `json:"holidays"` // sorted, unique
 }

@@ -28,7 +28,7 @@ func big(b *testing.B, n, size int, strategy config.Strategy, shift calendar.Per
 		Start:   calendar.DateTime{Date: calendar.Date{Year: 2026, Month: 11, Day: 23}, Hour: 9},
 		Shift:   shift,
 		MinRest: 24 * time.Hour,
-		Weekend: []time.Weekday{time.Saturday, time.Sunday},
+		Weekend: calendar.WeekdaysOf(time.Saturday, time.Sunday),
 		Layers: []config.Layer{{Name: "main", Members: ms, Strategy: strategy, Size: size, Needs: []config.Need{
 			{Skill: "db", Level: config.Advanced, Min: 1},
 			{Skill: "net", Level: config.Beginner, Min: 1},

@@ -385,7 +385,7 @@ func TestUnmetNeedIsSaid(t *testing.T) {
 	}
 	rot := &config.Rotation{
 		ID: "r", Timezone: "UTC", Start: calendar.DateTime{Date: calendar.Date{Year: 2027, Month: 1, Day: 4}, Hour: 9},
-		Shift: calendar.Period{N: 1, Unit: calendar.Week}, Weekend: []time.Weekday{time.Saturday, time.Sunday},
+		Shift: calendar.Period{N: 1, Unit: calendar.Week}, Weekend: calendar.WeekdaysOf(time.Saturday, time.Sunday),
 		Layers: []config.Layer{{Name: "main", Strategy: config.Fair, Size: 2,
 			Members: []config.Membership{{ID: "a"}, {ID: "b"}, {ID: "c"}},
 			Needs:   []config.Need{{Skill: "mobile", Level: config.Beginner, Min: 1}}}},

@@ -24,7 +24,7 @@ func team(t testing.TB, n int, startDay int, rest time.Duration, strategy config
 		ID: "r", Timezone: "Europe/London",
 		Start: calendar.DateTime{Date: calendar.Date{Year: 2026, Month: 11, Day: startDay}, Hour: 9},
 		Shift: calendar.Period{N: 1, Unit: calendar.Day}, MinRest: rest,
-		Weekend: []time.Weekday{time.Saturday, time.Sunday},
+		Weekend: calendar.WeekdaysOf(time.Saturday, time.Sunday),
 		Holidays: []calendar.Date{{Year: 2026, Month: 12, Day: 25}, {Year: 2026, Month: 12, Day: 26},
 			{Year: 2027, Month: 1, Day: 1}},
 		Layers: []config.Layer{{Name: "main", Members: ms, Strategy: strategy, Size: 1}},
