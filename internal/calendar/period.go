@@ -199,4 +199,3 @@ func ParseWeekday(s string) (time.Weekday, error) {
 	}
 	return 0, fmt.Errorf("invalid weekday %q: want mon, tue, wed, thu, fri, sat or sun", s)
 }
-
