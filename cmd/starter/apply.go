@@ -9,14 +9,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/rota-scheduler/rota/internal/calendar"
 	"github.com/rota-scheduler/rota/internal/config"
 	"github.com/rota-scheduler/rota/internal/render"
 	"github.com/rota-scheduler/rota/workflows"
@@ -304,8 +302,6 @@ func diffLayer(name string, a, b map[string]any) []string {
 	return out
 }
 
-// durationFields are rotation fields held as nanoseconds.
-var durationFields = []string{"min_rest", "plan_ahead", "notify_before"}
 
 // diffFields compares two JSON objects field by field.
 func diffFields(prefix string, a, b map[string]any) []string {
@@ -343,9 +339,6 @@ func isEmpty(v any) bool {
 
 // show prints one JSON value for a diff line.
 func show(key string, v any) string {
-	if f, ok := v.(float64); ok && slices.Contains(durationFields, key) {
-		return calendar.FormatDuration(timeDuration(f))
-	}
 	switch x := v.(type) {
 	case string:
 		if strings.Contains(x, "\n") || len(x) > 60 {
@@ -465,8 +458,6 @@ func unionKeys[V any](a, b map[string]V) []string {
 	sort.Strings(ks)
 	return ks
 }
-
-func timeDuration(ns float64) time.Duration { return time.Duration(int64(ns)) }
 
 // startInput is the workflow's input when apply starts it.
 func startInput(d desired) workflows.RotationInput {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -786,5 +787,28 @@ func TestTooManyErrors(t *testing.T) {
 	es := asErrors(t, err)
 	if len(es) != maxErrors+1 || !strings.Contains(es[0].Msg, "too many errors") {
 		t.Errorf("got %d errors, first %v", len(es), es[0])
+	}
+}
+
+// TestRotationJSON: durations are written as the config writes them, and
+// the nanoseconds of earlier versions (recorded histories) still read.
+func TestRotationJSON(t *testing.T) {
+	r := Rotation{ID: "sre", MinRest: 24 * time.Hour, PlanAhead: 14 * 24 * time.Hour, NotifyBefore: 90 * time.Minute}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"min_rest":"1d"`, `"plan_ahead":"2w"`, `"notify_before":"90m"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON lacks %s: %s", want, b)
+		}
+	}
+	var back Rotation
+	if err := json.Unmarshal(b, &back); err != nil || back.MinRest != r.MinRest || back.PlanAhead != r.PlanAhead || back.NotifyBefore != r.NotifyBefore || back.ID != "sre" {
+		t.Errorf("read back %+v, %v", back, err)
+	}
+	old := `{"id":"sre","min_rest":86400000000000,"plan_ahead":1209600000000000,"notify_before":5400000000000}`
+	if err := json.Unmarshal([]byte(old), &back); err != nil || back.PlanAhead != r.PlanAhead || back.MinRest != r.MinRest {
+		t.Errorf("nanoseconds: %+v, %v", back, err)
 	}
 }

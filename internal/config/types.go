@@ -4,6 +4,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -147,4 +148,60 @@ type Rotation struct {
 	Admins       []string           `json:"admins,omitempty"`
 	Weekend      calendar.Weekdays  `json:"weekend"`  // default sat, sun
 	Holidays     []calendar.Date    `json:"holidays"` // sorted, unique
+}
+
+// rotationJSON is Rotation's JSON form: durations written as a config file
+// writes them ("14d", "24h"), so that the workflow's history and the diffs
+// of `rota apply` read as the config does.
+type rotationJSON struct {
+	rotationAlias
+	MinRest      jsonDuration `json:"min_rest,omitempty"`
+	PlanAhead    jsonDuration `json:"plan_ahead"`
+	NotifyBefore jsonDuration `json:"notify_before"`
+}
+
+type rotationAlias Rotation
+
+// MarshalJSON writes the rotation with its durations as text.
+func (r Rotation) MarshalJSON() ([]byte, error) {
+	return json.Marshal(rotationJSON{rotationAlias: rotationAlias(r),
+		MinRest: jsonDuration(r.MinRest), PlanAhead: jsonDuration(r.PlanAhead), NotifyBefore: jsonDuration(r.NotifyBefore)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, and the nanoseconds that
+// earlier versions wrote.
+func (r *Rotation) UnmarshalJSON(b []byte) error {
+	var j rotationJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*r = Rotation(j.rotationAlias)
+	r.MinRest, r.PlanAhead, r.NotifyBefore = time.Duration(j.MinRest), time.Duration(j.PlanAhead), time.Duration(j.NotifyBefore)
+	return nil
+}
+
+// jsonDuration is a duration in JSON: "14d" (calendar.FormatDuration), or
+// a number of nanoseconds when read.
+type jsonDuration time.Duration
+
+func (d jsonDuration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(calendar.FormatDuration(time.Duration(d)))
+}
+
+func (d *jsonDuration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		v, err := calendar.ParseDuration(s)
+		if err != nil {
+			return err
+		}
+		*d = jsonDuration(v)
+		return nil
+	}
+	var ns int64
+	if err := json.Unmarshal(b, &ns); err != nil {
+		return fmt.Errorf("duration: want text such as \"14d\": %w", err)
+	}
+	*d = jsonDuration(ns)
+	return nil
 }
