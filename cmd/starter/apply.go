@@ -302,7 +302,6 @@ func diffLayer(name string, a, b map[string]any) []string {
 	return out
 }
 
-
 // diffFields compares two JSON objects field by field.
 func diffFields(prefix string, a, b map[string]any) []string {
 	var out []string
