@@ -25,6 +25,52 @@ func (l *loader) rotation(f *fileDec, n *yaml.Node, path string, weekend calenda
 		r.Name = s
 	}
 
+	loc := f.rotationCalendar(rs, &r)
+	inh := f.inherit(n, rs, loc, meta)
+	if rs.has("seed") {
+		if v, ok := f.integer(rs.val("seed"), rs.p("seed")); ok {
+			r.Seed = v
+		}
+	}
+	r.MinRest = f.duration(rs, "min_rest", 0)
+	r.PlanAhead = f.duration(rs, "plan_ahead", DefaultPlanAhead)
+	r.NotifyBefore = f.duration(rs, "notify_before", DefaultNotifyBefore)
+	r.Duties, _ = rs.str("duties")
+	f.integrations(rs, &r)
+	f.admins(rs, &r, meta)
+
+	if rs.has("layers") {
+		l.layers(f, rs, &r, meta, inh, loc)
+	} else {
+		if !inh.haveMembers && !rs.has("members") {
+			rs.missing("members", "a rotation needs members (or layers with members)")
+		}
+		r.Layers = []Layer{inh.layer}
+		meta.layers = []layerMeta{{
+			name: MainLayer, ids: inh.ids, membersAt: inh.membersAt, membersFld: inh.membersFld,
+			size: inh.layer.Size, needs: inh.needs,
+		}}
+	}
+
+	r.Weekend = weekend
+	r.Holidays = append([]calendar.Date(nil), holidays...)
+	meta.bad = l.count > before
+	if !haveID {
+		return
+	}
+	at := f.at(rs.val("id"))
+	if prev, dup := l.rotAt[id]; dup {
+		f.errAt(at, rs.p("id"), "duplicate rotation id %q (first at %s)", id, prev)
+		return
+	}
+	l.rotAt[id] = at
+	l.cfg.Rotations = append(l.cfg.Rotations, r)
+	l.metas = append(l.metas, meta)
+}
+
+// rotationCalendar reads the rotation's zone, start, end and shift length,
+// and returns its zone (UTC when it has none that loads).
+func (f *fileDec) rotationCalendar(rs *fields, r *Rotation) *time.Location {
 	loc := time.UTC
 	if !rs.has("timezone") {
 		rs.missing("timezone", "an IANA zone such as Europe/London")
@@ -69,41 +115,50 @@ func (l *loader) rotation(f *fileDec, n *yaml.Node, path string, weekend calenda
 			r.Shift = p
 		}
 	}
+	return loc
+}
 
-	// Rotation-level layer fields: the one layer of a rotation without
-	// layers, or what the layers inherit.
-	base := Layer{Name: MainLayer, Size: DefaultSize, Strategy: DefaultStrategy}
-	var baseNeeds []needRef
-	baseMembersAt, baseMembersFld := f.at(n), rs.p("members")
-	var baseIDs []string
-	haveBaseMembers := false
+// inherited is a rotation's layer-level fields: the one layer of a
+// rotation without layers, or what its layers inherit, with where its
+// members and needs were given.
+type inherited struct {
+	layer       Layer
+	needs       []needRef
+	ids         []string
+	haveMembers bool
+	membersAt   pos
+	membersFld  string
+}
+
+// inherit reads a rotation's layer-level fields.
+func (f *fileDec) inherit(n *yaml.Node, rs *fields, loc *time.Location, meta *rotMeta) inherited {
+	inh := inherited{
+		layer:     Layer{Name: MainLayer, Size: DefaultSize, Strategy: DefaultStrategy},
+		membersAt: f.at(n), membersFld: rs.p("members"),
+	}
 	if rs.has("days") {
 		if days, ok := f.days(rs.val("days"), rs.p("days"), false); ok {
-			base.Days = days
+			inh.layer.Days = days
 		}
 	}
-	f.layerScalars(rs, &base)
+	f.layerScalars(rs, &inh.layer)
 	if rs.has("members") {
 		ms, ids, refs, ok := f.memberships(rs.val("members"), rs.p("members"), loc)
 		meta.refs = append(meta.refs, refs...)
 		if ok {
-			base.Members, baseIDs, haveBaseMembers = ms, ids, true
-			baseMembersAt = f.at(rs.val("members"))
+			inh.layer.Members, inh.ids, inh.haveMembers = ms, ids, true
+			inh.membersAt = f.at(rs.val("members"))
 		}
 	}
 	if rs.has("needs") {
-		baseNeeds = f.needs(rs.val("needs"), rs.p("needs"))
-		base.Needs = needsOf(baseNeeds)
+		inh.needs = f.needs(rs.val("needs"), rs.p("needs"))
+		inh.layer.Needs = needsOf(inh.needs)
 	}
-	if rs.has("seed") {
-		if v, ok := f.integer(rs.val("seed"), rs.p("seed")); ok {
-			r.Seed = v
-		}
-	}
-	r.MinRest = f.duration(rs, "min_rest", 0)
-	r.PlanAhead = f.duration(rs, "plan_ahead", DefaultPlanAhead)
-	r.NotifyBefore = f.duration(rs, "notify_before", DefaultNotifyBefore)
-	r.Duties, _ = rs.str("duties")
+	return inh
+}
+
+// integrations reads where the rotation shows up: Slack and Opsgenie.
+func (f *fileDec) integrations(rs *fields, r *Rotation) {
 	if n := rs.val("slack"); n != nil {
 		if ss, ok := f.mapping(n, rs.p("slack"), slackKeys...); ok {
 			s := &Slack{}
@@ -124,6 +179,10 @@ func (l *loader) rotation(f *fileDec, n *yaml.Node, path string, weekend calenda
 			r.Opsgenie = o
 		}
 	}
+}
+
+// admins reads who may change the rotation for others.
+func (f *fileDec) admins(rs *fields, r *Rotation, meta *rotMeta) {
 	if items, ok := rs.seq("admins", "member ids"); ok {
 		seen := map[string]bool{}
 		for i, it := range items {
@@ -141,40 +200,13 @@ func (l *loader) rotation(f *fileDec, n *yaml.Node, path string, weekend calenda
 			meta.refs = append(meta.refs, ref{id: s, at: f.at(it), field: p})
 		}
 	}
-
-	if rs.has("layers") {
-		l.layers(f, rs, &r, meta, base, baseNeeds, baseIDs, haveBaseMembers, baseMembersAt, baseMembersFld, loc)
-	} else {
-		if !haveBaseMembers && !rs.has("members") {
-			rs.missing("members", "a rotation needs members (or layers with members)")
-		}
-		r.Layers = []Layer{base}
-		meta.layers = []layerMeta{{
-			name: MainLayer, ids: baseIDs, membersAt: baseMembersAt, membersFld: baseMembersFld,
-			size: base.Size, needs: baseNeeds,
-		}}
-	}
-
-	r.Weekend = weekend
-	r.Holidays = append([]calendar.Date(nil), holidays...)
-	meta.bad = l.count > before
-	if !haveID {
-		return
-	}
-	at := f.at(rs.val("id"))
-	if prev, dup := l.rotAt[id]; dup {
-		f.errAt(at, rs.p("id"), "duplicate rotation id %q (first at %s)", id, prev)
-		return
-	}
-	l.rotAt[id] = at
-	l.cfg.Rotations = append(l.cfg.Rotations, r)
-	l.metas = append(l.metas, meta)
 }
 
 // layers decodes a rotation's layers; base holds the rotation-level values
 // they inherit.
-func (l *loader) layers(f *fileDec, rs *fields, r *Rotation, meta *rotMeta, base Layer, baseNeeds []needRef,
-	baseIDs []string, haveBaseMembers bool, baseMembersAt pos, baseMembersFld string, loc *time.Location) {
+func (l *loader) layers(f *fileDec, rs *fields, r *Rotation, meta *rotMeta, inh inherited, loc *time.Location) {
+	base, baseNeeds, baseIDs := inh.layer, inh.needs, inh.ids
+	haveBaseMembers, baseMembersAt, baseMembersFld := inh.haveMembers, inh.membersAt, inh.membersFld
 	if rs.has("days") {
 		f.errf(rs.m["days"].key, rs.p("days"), "not allowed together with layers: give each layer its own days")
 	}
