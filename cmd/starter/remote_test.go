@@ -306,7 +306,7 @@ func TestDiffConfig(t *testing.T) {
 		{"member fields", func(in *workflows.ConfigureInput) {
 			in.Members[1].Email = "bob@example.com"
 			in.Members[2].Skills = map[string]config.Level{"db": config.Expert}
-		}, []string{"+ member bob email: bob@example.com", `+ member carol skills: {"db":4}`}},
+		}, []string{"+ member bob email: bob@example.com", `+ member carol skills: {"db":"expert"}`}},
 		{"strategy and layers", func(in *workflows.ConfigureInput) {
 			in.Rotation.Layers[0].Strategy = config.Queue
 			in.Rotation.Layers = append(in.Rotation.Layers, config.Layer{Name: "weekends", Members: []config.Membership{{ID: "bob"}}})

@@ -812,3 +812,18 @@ func TestRotationJSON(t *testing.T) {
 		t.Errorf("nanoseconds: %+v, %v", back, err)
 	}
 }
+
+// TestLevelJSON: levels are written by name; numbers still read.
+func TestLevelJSON(t *testing.T) {
+	m := Member{ID: "ann", Skills: map[string]Level{"database": Expert, "network": Intermediate}}
+	b, err := json.Marshal(m)
+	if err != nil || !strings.Contains(string(b), `"skills":{"database":"expert","network":"intermediate"}`) {
+		t.Fatalf("JSON %s, %v", b, err)
+	}
+	for _, in := range []string{string(b), `{"id":"ann","skills":{"database":4,"network":2}}`} {
+		var back Member
+		if err := json.Unmarshal([]byte(in), &back); err != nil || back.Skills["database"] != Expert || back.Skills["network"] != Intermediate {
+			t.Errorf("%s: %+v, %v", in, back.Skills, err)
+		}
+	}
+}

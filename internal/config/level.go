@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -46,4 +47,32 @@ func (m *Member) Level(skill string) Level {
 func (n Need) Qualifies(m *Member) bool {
 	l := m.Level(n.Skill)
 	return l > 0 && l >= n.Level
+}
+
+// MarshalJSON writes the level's name ("expert"), as a config file may.
+func (l Level) MarshalJSON() ([]byte, error) {
+	if l < Beginner || l > Expert {
+		return json.Marshal(int(l))
+	}
+	return json.Marshal(levelNames[l])
+}
+
+// UnmarshalJSON reads a level's name or number (earlier versions wrote
+// numbers).
+func (l *Level) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		v, err := ParseLevel(s)
+		if err != nil {
+			return err
+		}
+		*l = v
+		return nil
+	}
+	var n int
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("level: want a name or 1-4: %w", err)
+	}
+	*l = Level(n)
+	return nil
 }
