@@ -70,3 +70,32 @@ func TestTimeAwayCreatesNoDebt(t *testing.T) {
 		})
 	}
 }
+
+// TestNoShiftPastUntil: a member leaving on a date is not given a shift
+// that does not end by then (issue: a, until 2026-01-14, got Jan 12-19).
+func TestNoShiftPastUntil(t *testing.T) {
+	cfg, err := config.Parse("t.yaml", []byte(`version: 1
+members: [{id: a}, {id: b}]
+rotations:
+  - id: r
+    timezone: UTC
+    start: 2026-01-05T09:00
+    shift: 1w
+    strategy: queue
+    members: [b, {id: a, until: 2026-01-14}]
+`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(&cfg.Rotations[0], cfg.Members)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shifts := p.PlanShifts(p.Begin(), 4)
+	until := time.Date(2026, 1, 14, 0, 0, 0, 0, time.UTC)
+	for _, sh := range shifts {
+		if sh.Has("a") && sh.End.After(until) {
+			t.Errorf("a serves %s..%s, past until %s", sh.Start, sh.End, until)
+		}
+	}
+}

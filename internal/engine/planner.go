@@ -224,8 +224,8 @@ func (p *Planner) eligible(st *State, l *layerInfo, pos int, from, to time.Time)
 	if f := l.from[pos]; !f.IsZero() && from.Before(f) {
 		return false
 	}
-	if u := l.until[pos]; !u.IsZero() && !from.Before(u) {
-		return false
+	if u := l.until[pos]; !u.IsZero() && to.After(u) {
+		return false // the shift does not end by the member's until
 	}
 	return !p.away(st, l.members[pos], from, to)
 }

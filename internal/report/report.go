@@ -41,18 +41,17 @@ type Report struct {
 	// NeedViolations counts needs short of their min or over their max, over all shifts.
 	NeedViolations int `json:"need_violations"`
 	// RestViolations counts shifts that start less than min_rest after the
-	// member's previous one ended, or (when min_rest is 24h or more) on the
-	// day after it started.
+	// member's previous one ended. (Serving on the next calendar day is
+	// none when the rest between the shifts is at least min_rest.)
 	RestViolations int `json:"rest_violations"`
 }
 
 // Input is what a report is built from.
 type Input struct {
-	Shifts   []engine.Shift
-	Members  []string // who takes part; members with no shift count too
-	Size     func(layer string) int
-	MinRest  time.Duration
-	Location *time.Location // the rotation's zone, for "the next day"
+	Shifts  []engine.Shift
+	Members []string // who takes part; members with no shift count too
+	Size    func(layer string) int
+	MinRest time.Duration
 }
 
 // Build measures in.Shifts.
@@ -103,7 +102,7 @@ func Build(in Input) Report {
 	r.Spread = spread(r.Members)
 	r.Balance = balance(r.Members)
 	for _, m := range in.Members {
-		r.RestViolations += restViolations(served[m], in.MinRest, in.Location)
+		r.RestViolations += restViolations(served[m], in.MinRest)
 	}
 	return r
 }
@@ -156,7 +155,7 @@ func balance(ms []Member) float64 {
 	return round1(100 * sum / float64(pairs))
 }
 
-func restViolations(shifts []*engine.Shift, minRest time.Duration, loc *time.Location) int {
+func restViolations(shifts []*engine.Shift, minRest time.Duration) int {
 	slices.SortFunc(shifts, func(a, b *engine.Shift) int { return a.Start.Compare(b.Start) })
 	n := 0
 	for i := 1; i < len(shifts); i++ {
@@ -164,10 +163,7 @@ func restViolations(shifts []*engine.Shift, minRest time.Duration, loc *time.Loc
 		if cur.Split && prev.End.Equal(cur.Start) {
 			continue // the rest of a shift they were already on
 		}
-		short := cur.Start.Sub(prev.End) < minRest
-		nextDay := minRest >= 24*time.Hour && loc != nil &&
-			calendar.DateOf(prev.Start, loc).AddDays(1) == calendar.DateOf(cur.Start, loc)
-		if short || nextDay {
+		if cur.Start.Sub(prev.End) < minRest {
 			n++
 		}
 	}
@@ -184,11 +180,10 @@ func Of(p *engine.Planner, shifts []engine.Shift) Report {
 		size[l.Name] = l.Size
 	}
 	return Build(Input{
-		Shifts:   shifts,
-		Members:  rot.MemberIDs(),
-		Size:     func(layer string) int { return size[layer] },
-		MinRest:  rot.MinRest,
-		Location: p.Calendar().Location,
+		Shifts:  shifts,
+		Members: rot.MemberIDs(),
+		Size:    func(layer string) int { return size[layer] },
+		MinRest: rot.MinRest,
 	})
 }
 

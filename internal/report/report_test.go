@@ -26,7 +26,7 @@ func TestBuild(t *testing.T) {
 		shift(8, calendar.Holiday, 24), // nobody: a seat not filled
 	}
 	shifts[4].Violations = 1
-	r := Build(Input{Shifts: shifts, Members: []string{"a", "b", "c"}, MinRest: 24 * time.Hour, Location: time.UTC})
+	r := Build(Input{Shifts: shifts, Members: []string{"a", "b", "c"}, MinRest: 24 * time.Hour})
 	want := []Member{
 		{ID: "a", Shifts: 2, Hours: 48, Weekday: 1, Weekend: 1},
 		{ID: "b", Shifts: 2, Hours: 48, Weekday: 2},
@@ -60,7 +60,7 @@ func TestRestViolationsShortGap(t *testing.T) {
 	b.Start, b.End = a.End, a.End.Add(12*time.Hour)
 	c := a
 	c.Start, c.End = a.Start.Add(48*time.Hour), a.End.Add(48*time.Hour)
-	r := Build(Input{Shifts: []engine.Shift{a, b, c}, Members: []string{"a"}, MinRest: 12 * time.Hour, Location: time.UTC})
+	r := Build(Input{Shifts: []engine.Shift{a, b, c}, Members: []string{"a"}, MinRest: 12 * time.Hour})
 	if r.RestViolations != 1 {
 		t.Errorf("rest violations %d, want 1", r.RestViolations)
 	}
@@ -95,5 +95,39 @@ func TestOfStateKeepsPrunedLoad(t *testing.T) {
 	}
 	if partial := Of(p, st.Shifts); slices.Equal(partial.Members, want.Members) {
 		t.Error("the kept shifts alone give the same report: the test shows nothing")
+	}
+}
+
+// TestRestOfExactlyMinRestIsNoViolation is the issue's case: three
+// members, 12h shifts, min_rest 24h, queue, six shifts. Every rest is
+// exactly 24h, so none breaks the rule, though each serves again on the
+// next calendar day.
+func TestRestOfExactlyMinRestIsNoViolation(t *testing.T) {
+	cfg, err := config.Parse("t.yaml", []byte(`version: 1
+members: [{id: a}, {id: b}, {id: c}]
+rotations:
+  - id: r
+    timezone: UTC
+    start: 2026-01-11T09:00
+    shift: 12h
+    strategy: queue
+    min_rest: 24h
+    members: [a, b, c]
+`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := engine.New(&cfg.Rotations[0], cfg.Members)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shifts := p.PlanShifts(p.Begin(), 6)
+	for i := 3; i < len(shifts); i++ {
+		if rest := shifts[i].Start.Sub(shifts[i-3].End); shifts[i].Assignees[0] != shifts[i-3].Assignees[0] || rest != 24*time.Hour {
+			t.Fatalf("shift %d: %v after %v, rest %s: not the case of the issue", i, shifts[i].Assignees, shifts[i-3].Assignees, rest)
+		}
+	}
+	if r := Of(p, shifts); r.RestViolations != 0 {
+		t.Errorf("rest violations %d, want 0", r.RestViolations)
 	}
 }
