@@ -134,27 +134,40 @@ func spread(ms []Member) Spread {
 	}
 }
 
-// balance is the mean over all pairs of min(hours)/max(hours), in percent;
-// a pair with no hours at all counts as balanced.
+// balance is the mean over all pairs of members of min(hours)/max(hours),
+// in percent; a pair with no hours at all counts as balanced. It sorts the
+// hours instead of comparing every pair: for hours h1 <= h2 <= ... <= hn,
+// the pairs (i, j), i < j, sum to the sum over j of (h1 + ... + h(j-1))/hj,
+// and a pair of zeros counts 1. O(n log n).
 func balance(ms []Member) float64 {
 	if len(ms) < 2 {
 		return 100
 	}
-	sum, pairs := 0.0, 0
-	for i := range ms {
-		for j := i + 1; j < len(ms); j++ {
-			a, b := ms[i].Hours, ms[j].Hours
-			if hi := math.Max(a, b); hi > 0 {
-				sum += math.Min(a, b) / hi
-			} else {
-				sum++
-			}
-			pairs++
-		}
-	}
-	return round1(100 * sum / float64(pairs))
+	return round1(100 * pairMean(ms))
 }
 
+// pairMean is the mean over all pairs of min(hours)/max(hours).
+func pairMean(ms []Member) float64 {
+	hours := make([]float64, len(ms))
+	for i, m := range ms {
+		hours[i] = m.Hours
+	}
+	slices.Sort(hours)
+	sum, prefix := 0.0, 0.0
+	for j, h := range hours {
+		if h > 0 {
+			sum += prefix / h
+		} else {
+			sum += float64(j) // every earlier member has no hours either
+		}
+		prefix += h
+	}
+	n := float64(len(hours))
+	return sum / (n * (n - 1) / 2)
+}
+
+// restViolations counts the shifts of one member that start less than
+// minRest after the end of their previous one.
 func restViolations(shifts []*engine.Shift, minRest time.Duration) int {
 	slices.SortFunc(shifts, func(a, b *engine.Shift) int { return a.Start.Compare(b.Start) })
 	n := 0

@@ -1,8 +1,11 @@
 package report
 
 import (
+	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -129,5 +132,79 @@ rotations:
 	}
 	if r := Of(p, shifts); r.RestViolations != 0 {
 		t.Errorf("rest violations %d, want 0", r.RestViolations)
+	}
+}
+
+// pairMeanQuadratic is the definition of the balance score, pair by pair.
+func pairMeanQuadratic(ms []Member) float64 {
+	sum, pairs := 0.0, 0
+	for i := range ms {
+		for j := i + 1; j < len(ms); j++ {
+			a, b := ms[i].Hours, ms[j].Hours
+			if hi := max(a, b); hi > 0 {
+				sum += min(a, b) / hi
+			} else {
+				sum++
+			}
+			pairs++
+		}
+	}
+	return sum / float64(pairs)
+}
+
+// TestBalanceIsTheMeanOverPairs: the sorted computation equals the pair
+// by pair definition, with zeros, ties and a wide range of loads.
+func TestBalanceIsTheMeanOverPairs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 9))
+	for n := 2; n < 60; n++ {
+		ms := make([]Member, n)
+		for i := range ms {
+			switch rng.IntN(4) {
+			case 0: // no hours
+			case 1:
+				ms[i].Hours = 24
+			default:
+				ms[i].Hours = float64(rng.IntN(2000)) / 4
+			}
+		}
+		if got, want := pairMean(ms), pairMeanQuadratic(ms); math.Abs(got-want) > 1e-9 {
+			t.Fatalf("%d members: %v, pair by pair %v", n, got, want)
+		}
+	}
+}
+
+// BenchmarkBalance100k is the balance score of 100,000 members:
+// go test ./internal/report/ -run '^$' -bench Balance
+func BenchmarkBalance100k(b *testing.B) {
+	ms := make([]Member, 100000)
+	for i := range ms {
+		ms[i].Hours = float64(i%97) * 12
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		balance(ms)
+	}
+}
+
+// BenchmarkReportYear100k is the report of a year of daily shifts (two
+// seats) for 100,000 members:
+// go test ./internal/report/ -run '^$' -bench ReportYear
+func BenchmarkReportYear100k(b *testing.B) {
+	const n = 100000
+	members := make([]string, n)
+	for i := range members {
+		members[i] = "m" + strconv.Itoa(i)
+	}
+	shifts := make([]engine.Shift, 365)
+	t0 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	for d := range shifts {
+		start := t0.AddDate(0, 0, d)
+		shifts[d] = engine.Shift{Start: start, End: start.Add(24 * time.Hour), Kind: calendar.Weekday,
+			Assignees: []string{members[(2*d)%n], members[(2*d+1)%n]}}
+	}
+	in := Input{Shifts: shifts, Members: members, Size: func(string) int { return 2 }, MinRest: 24 * time.Hour}
+	b.ResetTimer()
+	for b.Loop() {
+		Build(in)
 	}
 }
