@@ -105,12 +105,12 @@ func Plan(ctx context.Context, in PlanInput) (PlanResult, error) {
 	if !in.CompactBefore.IsZero() {
 		p.Compact(st, in.CompactBefore)
 	}
-	next, ok := p.Next(st)
-	d, ok2 := engine.Diff(before, st)
-	if !ok2 {
+	d, ok := engine.Diff(before, st)
+	if !ok {
 		return PlanResult{}, temporal.NewNonRetryableApplicationError("engine: planning reordered the shifts", "BadInput", nil)
 	}
-	return PlanResult{Delta: d, Planned: planned, More: ok && next.Before(horizon), NextStart: NextStart(p, st)}, nil
+	next := NextStart(p, st)
+	return PlanResult{Delta: d, Planned: planned, More: !next.IsZero() && next.Before(horizon), NextStart: next}, nil
 }
 
 // NextStart returns the start of the first slot of p not yet planned in

@@ -46,6 +46,20 @@ func applyConfig(ctx context.Context, c client.Client, rot config.Rotation, memb
 	return h.Get(ctx, nil)
 }
 
+// continuedRuns lists the runs of a rotation's workflow that continued as new.
+func continuedRuns(t *testing.T, ctx context.Context, c client.Client, rotation string) []string {
+	t.Helper()
+	resp, err := c.ListWorkflow(ctx, listRequest(fmt.Sprintf("WorkflowId = '%s' AND ExecutionStatus = 'ContinuedAsNew'", workflows.WorkflowID(rotation))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs []string
+	for _, e := range resp.GetExecutions() {
+		runs = append(runs, e.GetExecution().GetRunId())
+	}
+	return runs
+}
+
 func loggingWorker(t *testing.T, c client.Client) worker.Worker {
 	t.Helper()
 	w := worker.New(c, workflows.TaskQueue, worker.Options{Interceptors: workflows.Interceptors()})
@@ -350,14 +364,7 @@ rotations:
 	// the history past 50 events (at once): its largest payloads.
 	var runs []string
 	waitFor(t, "the continue-as-new of rotation short", time.Minute, func() bool {
-		resp, err := c.ListWorkflow(ctx, listRequest(fmt.Sprintf("WorkflowId = '%s' AND ExecutionStatus = 'ContinuedAsNew'", workflows.WorkflowID("short"))))
-		if err != nil {
-			t.Fatal(err)
-		}
-		runs = runs[:0]
-		for _, e := range resp.GetExecutions() {
-			runs = append(runs, e.GetExecution().GetRunId())
-		}
+		runs = continuedRuns(t, ctx, c, "short")
 		return len(runs) > 0
 	})
 	_, _, largestShort, _ := historyStats(t, ctx, c, workflows.WorkflowID("short"), runs[len(runs)-1], time.Time{}, time.Time{})
@@ -490,10 +497,7 @@ rotations:
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	waitFor(t, "a continue-as-new", time.Minute, func() bool {
-		resp, err := c.ListWorkflow(ctx, listRequest(fmt.Sprintf("WorkflowId = '%s' AND ExecutionStatus = 'ContinuedAsNew'", workflows.WorkflowID("late"))))
-		return err == nil && len(resp.GetExecutions()) > 0
-	})
+	waitFor(t, "a continue-as-new", time.Minute, func() bool { return len(continuedRuns(t, ctx, c, "late")) > 0 })
 	if code, out := rotaCLI(t, s, "apply", "-f", path); code != 0 {
 		t.Fatalf("rota apply again: exit %d\n%s", code, out)
 	}

@@ -374,11 +374,7 @@ func TestRotationSurvivesWorkerRestart(t *testing.T) {
 	})
 
 	// Rotation B continued as new along the way and kept its state.
-	resp, err := c.ListWorkflow(ctx, listRequest(fmt.Sprintf("WorkflowId = '%s' AND ExecutionStatus = 'ContinuedAsNew'", workflows.WorkflowID(rotB))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(resp.GetExecutions()) == 0 {
+	if len(continuedRuns(t, ctx, c, rotB)) == 0 {
 		t.Errorf("%s never continued as new", rotB)
 	}
 	desc, err := c.DescribeWorkflowExecution(ctx, workflows.WorkflowID(rotB), "")

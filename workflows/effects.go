@@ -233,8 +233,9 @@ func earliest(a, b time.Time) time.Time {
 	return a
 }
 
-// nextRetry is when the next pending send not under way is due.
-func (w *rotation) nextRetry() (time.Time, bool) {
+// nextRetry is when the next pending send not under way is due, or, at
+// now, when a given-up send stops making the rotation degraded.
+func (w *rotation) nextRetry(now time.Time) (time.Time, bool) {
 	var best time.Time
 	found := false
 	for _, p := range w.st.Effects {
@@ -248,7 +249,7 @@ func (w *rotation) nextRetry() (time.Time, bool) {
 	// A given-up send stops making the rotation degraded after a while.
 	for _, f := range w.st.Failures {
 		if f.Abandoned {
-			if t := f.Time.Add(degradedFor); t.After(w.lastNow) && (!found || t.Before(best)) {
+			if t := f.Time.Add(degradedFor); t.After(now) && (!found || t.Before(best)) {
 				best, found = t, true
 			}
 		}
@@ -260,7 +261,6 @@ func (w *rotation) nextRetry() (time.Time, bool) {
 // It does not wait: a coroutine hands the outcome to the main loop.
 func (w *rotation) launch(ctx workflow.Context) {
 	now := workflow.Now(ctx)
-	w.lastNow = now
 	var batch []activities.Effect
 	for _, p := range w.st.Effects {
 		if len(batch) == deliverBatch {

@@ -63,7 +63,6 @@ type rotation struct {
 	// outcomes that came back, for the main loop to fold into the state.
 	inflight  []string
 	delivered []delivery
-	lastNow   time.Time
 	timer     *timer
 
 	// planner is the engine planner of the current config, for validators
@@ -202,7 +201,7 @@ func (w *rotation) quiesce(ctx workflow.Context) {
 func (w *rotation) wait(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
 	next, ok := w.nextDeadline()
-	if t, due := w.nextRetry(); due && (!ok || t.Before(next)) {
+	if t, due := w.nextRetry(now); due && (!ok || t.Before(next)) {
 		next, ok = t, true
 	}
 	if ok && !next.After(now) {
@@ -490,10 +489,9 @@ func (w *rotation) upsertAttributes(ctx workflow.Context) {
 	case len(onCall) > 0 && !slices.Equal(cur, onCall):
 		ups = append(ups, attrOnCall.ValueSet(onCall))
 	}
-	if h := w.health(now).Health; true {
-		if cur, _ := sa.GetKeyword(attrHealth); cur != h {
-			ups = append(ups, attrHealth.ValueSet(h))
-		}
+	health := w.health(now).Health
+	if cur, _ := sa.GetKeyword(attrHealth); cur != health {
+		ups = append(ups, attrHealth.ValueSet(health))
 	}
 	if len(ups) > 0 {
 		if err := workflow.UpsertTypedSearchAttributes(ctx, ups...); err != nil {
