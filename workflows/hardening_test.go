@@ -4,8 +4,12 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/temporal"
 
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
@@ -147,8 +151,24 @@ func TestNotifierOutage(t *testing.T) {
 			env.CancelWorkflow()
 		}},
 	}
-	if _, err := runAll(t, rec, start.Add(time.Hour), RotationInput{Rotation: rot, Members: members}, steps); err == nil {
+	var mu sync.Mutex
+	var healths []string // RotaHealth as upserted, in order
+	watch := func(env *testsuite.TestWorkflowEnvironment) {
+		env.OnUpsertTypedSearchAttributes(mock.Anything).Return(nil).Maybe().Run(func(args mock.Arguments) {
+			if sa, ok := args.Get(0).(temporal.SearchAttributes); ok {
+				if v, ok := sa.GetKeyword(attrHealth); ok {
+					mu.Lock()
+					healths = append(healths, v)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	if _, err := runAll(t, rec, start.Add(time.Hour), RotationInput{Rotation: rot, Members: members}, steps, watch); err == nil {
 		t.Fatal("want the workflow canceled")
+	}
+	if !slices.Contains(healths, HealthDegraded) || healths[len(healths)-1] != HealthOK {
+		t.Errorf("RotaHealth upserts %v: want degraded during the outage, ok at the end", healths)
 	}
 	if during.Health.Health != HealthDegraded || len(during.Failing) == 0 {
 		t.Errorf("status during the outage: %+v, want degraded with the failing sends", during)
