@@ -519,4 +519,25 @@ rotations:
 		}
 	}
 	t.Logf("rota apply --dry-run:\n%s", out)
+
+	// The same command run again (as after a timeout) gets the first
+	// answer: the update id is derived from the request.
+	if code, out := rotaCLI(t, s, "pause", "late", "--reason", "drill"); code != 0 || strings.Contains(out, "this is its answer") {
+		t.Fatalf("rota pause: exit %d\n%s", code, out)
+	}
+	code, out = rotaCLI(t, s, "pause", "late", "--reason", "drill")
+	if code != 0 || !strings.Contains(out, "the same pause was sent") || !strings.Contains(out, "not applied again") {
+		t.Errorf("rota pause again: exit %d, want the first answer\n%s", code, out)
+	}
+	var audit []workflows.AuditEntry
+	queryInto(t, ctx, c, "late", workflows.QueryAudit, &audit)
+	pauses := 0
+	for _, e := range audit {
+		if e.Operation == workflows.Pause {
+			pauses++
+		}
+	}
+	if pauses != 1 {
+		t.Errorf("%d pauses in the audit, want 1", pauses)
+	}
 }
