@@ -1,0 +1,3 @@
+package web
+
+import _ "github.com/chromedp/chromedp" // the browser test of the page
