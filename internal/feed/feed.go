@@ -20,6 +20,9 @@ const (
 	// MaxForecast bounds the forecast events of one rotation (a rotation of
 	// hourly shifts has 4,320 in 180 days).
 	MaxForecast = 500
+	// MaxPast bounds the ended events kept (a rotation of hourly shifts
+	// has 720 in 30 days).
+	MaxPast = 200
 )
 
 // Status of an event, as iCalendar's STATUS says it.
@@ -83,14 +86,22 @@ func Update(old []Event, shifts []Shift, w Window, now time.Time) ([]Event, bool
 	out := make([]Event, 0, len(shifts)+len(old))
 	changed := false
 	seen := make(map[string]bool, len(shifts))
+	// index: the first old event of each shift (a map, not a scan per
+	// shift: a year of daily shifts is 545 events).
+	index := make(map[string]int, len(old))
+	for i, e := range old {
+		if _, ok := index[e.Shift]; !ok {
+			index[e.Shift] = i
+		}
+	}
 	for _, sh := range shifts {
 		seen[sh.ID] = true
-		i := slices.IndexFunc(old, func(e Event) bool { return e.Shift == sh.ID })
+		i, ok := index[sh.ID]
 		status := Confirmed
 		if sh.Forecast {
 			status = Tentative
 		}
-		if i < 0 {
+		if !ok {
 			out = append(out, Event{Shift: sh.ID, Kind: sh.Kind, Start: sh.Start.UTC(), End: sh.End.UTC(),
 				Assignees: slices.Clone(sh.Assignees), Status: status, Modified: now})
 			changed = true
@@ -98,16 +109,24 @@ func Update(old []Event, shifts []Shift, w Window, now time.Time) ([]Event, bool
 		}
 		e := old[i]
 		e.Gone = slices.Clone(e.Gone)
+		e.Assignees = slices.Clone(e.Assignees)
 		if e.Status != status || !e.Start.Equal(sh.Start) || !e.End.Equal(sh.End) ||
 			!slices.Equal(e.Assignees, sh.Assignees) || e.Kind != sh.Kind {
+			// The last assignees of a cancelled event saw it cancelled
+			// (its SEQUENCE, when it was cancelled): those not back on the
+			// revived shift keep that cancelled copy.
+			cancelledSeq, cancelledAt := e.Seq, e.Modified
+			revived := e.Status == Cancelled
 			e.Seq++
 			e.Modified = now
-			var was []string
-			if e.Status != Cancelled {
-				was = e.Assignees
-			}
-			for _, m := range was {
-				if !slices.Contains(sh.Assignees, m) {
+			for _, m := range e.Assignees {
+				switch {
+				case slices.Contains(sh.Assignees, m):
+				case revived:
+					if !slices.ContainsFunc(e.Gone, func(g Gone) bool { return g.Member == m }) {
+						e.Gone = append(e.Gone, Gone{Member: m, Seq: cancelledSeq, Modified: cancelledAt})
+					}
+				default:
 					e.Gone = setGone(e.Gone, Gone{Member: m, Seq: e.Seq, Modified: now})
 				}
 			}
@@ -122,6 +141,9 @@ func Update(old []Event, shifts []Shift, w Window, now time.Time) ([]Event, bool
 		if seen[e.Shift] {
 			continue
 		}
+		// Copies: what follows edits Gone in place, and old is the caller's.
+		e.Gone = slices.Clone(e.Gone)
+		e.Assignees = slices.Clone(e.Assignees)
 		if inside := !e.Start.Before(w.From) && e.Start.Before(w.To); inside && e.Status != Cancelled {
 			e.Seq++
 			e.Modified = now
@@ -148,12 +170,25 @@ func Update(old []Event, shifts []Shift, w Window, now time.Time) ([]Event, bool
 		}
 		kept = append(kept, e)
 	}
-	slices.SortStableFunc(kept, func(a, b Event) int {
-		if c := a.Start.Compare(b.Start); c != 0 {
-			return c
+	sortEvents(kept)
+	// Short shifts: only the latest MaxPast of those that ended are kept.
+	ended := 0
+	for _, e := range kept {
+		if !e.End.After(now) {
+			ended++
 		}
-		return compareStrings(a.Shift, b.Shift)
-	})
+	}
+	if n := ended - MaxPast; n > 0 {
+		for i := 0; n > 0 && i < len(kept); {
+			if !kept[i].End.After(now) {
+				kept = slices.Delete(kept, i, i+1)
+				n--
+				changed = true
+				continue
+			}
+			i++
+		}
+	}
 	return kept, changed
 }
 
