@@ -18,11 +18,11 @@ const (
 	Ahead     = 180 * 24 * time.Hour
 	Tombstone = 30 * 24 * time.Hour
 	// MaxForecast bounds the forecast events of one rotation (a rotation of
-	// hourly shifts has 4,320 in 180 days).
-	MaxForecast = 500
+	// hourly shifts has 4,320 in 180 days: it shows the next 200).
+	MaxForecast = 200
 	// MaxPast bounds the ended events kept (a rotation of hourly shifts
 	// has 720 in 30 days).
-	MaxPast = 200
+	MaxPast = 100
 )
 
 // Status of an event, as iCalendar's STATUS says it.
