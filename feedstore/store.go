@@ -205,6 +205,29 @@ func ETag(body []byte) string {
 	return `"` + hex.EncodeToString(h[:16]) + `"`
 }
 
+// Tag returns the ETag Read would give the stored feed, from the blob's
+// metadata, without reading the feed: a cache asks it to know whether its
+// copy is still current. Empty when the blob carries no hash.
+func (s *Store) Tag(ctx context.Context, kind, id string) (string, error) {
+	if err := checkKind(kind); err != nil {
+		return "", fmt.Errorf("feedstore: tag of %s: %w", feedName(kind, id), err)
+	}
+	if err := CheckID(id); err != nil {
+		return "", fmt.Errorf("feedstore: tag of %s: %w", feedName(kind, id), err)
+	}
+	a, err := s.bucket.Attributes(ctx, feedKey(kind, id))
+	if isNotFound(err) {
+		return "", fmt.Errorf("feedstore: tag of %s: %w", feedName(kind, id), ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("feedstore: tag of %s: %w", feedName(kind, id), err)
+	}
+	if h := a.Metadata[mdHash]; len(h) >= 32 {
+		return `"` + h[:32] + `"`, nil
+	}
+	return "", nil
+}
+
 // Read returns the feed of kind (feed.KindRotation or feed.KindMember) and
 // id; an error wrapping ErrNotFound when it is not stored.
 func (s *Store) Read(ctx context.Context, kind, id string) (Feed, error) {

@@ -349,3 +349,28 @@ func TestStaleMemberFeedRace(t *testing.T) {
 		}
 	})
 }
+
+// Tag gives, without reading the feed, the ETag Read gives; it follows a
+// change, and an unknown feed is ErrNotFound.
+func TestTagIsReadsETag(t *testing.T) {
+	stores(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		publish(t, s, rotation("sre", 5, "alice", "bob"))
+		for _, c := range [][2]string{{feed.KindRotation, "sre"}, {feed.KindMember, "alice"}} {
+			tag, err := s.Tag(ctx, c[0], c[1])
+			if want := read(t, s, c[0], c[1]).ETag; err != nil || tag != want {
+				t.Errorf("%s/%s: Tag %q, %v; Read's ETag %q", c[0], c[1], tag, err, want)
+			}
+		}
+		before, _ := s.Tag(ctx, feed.KindRotation, "sre")
+		changed := rotation("sre", 5, "alice", "bob")
+		changed.Events[0].Seq = 1
+		publish(t, s, changed)
+		if after, _ := s.Tag(ctx, feed.KindRotation, "sre"); after == before || after != read(t, s, feed.KindRotation, "sre").ETag {
+			t.Errorf("Tag after a change: %q (was %q)", after, before)
+		}
+		if _, err := s.Tag(ctx, feed.KindRotation, "nope"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Tag of an unknown feed: %v", err)
+		}
+	})
+}

@@ -318,6 +318,15 @@ func load(ctx context.Context, st *feedstore.Store, kind, id string, prev *feedV
 		return nil, err
 	}
 	v.gen = gen
+	if prev != nil && prev.found {
+		// Unchanged (the usual case): the blob's metadata says so, and
+		// the feed is not read again.
+		if tag, err := st.Tag(ctx, kind, id); err == nil && tag == prev.etag {
+			keep := *prev
+			keep.checked, keep.storeVer, keep.gen = v.checked, v.storeVer, gen
+			return &keep, nil
+		}
+	}
 	f, err := st.Read(ctx, kind, id)
 	if errors.Is(err, feedstore.ErrNotFound) {
 		return v, nil

@@ -1,6 +1,9 @@
 package feed
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // Delta lists what turns old into new: the events new has that old has
 // not, or has otherwise (Upsert), and the shift ids old has and new has not
@@ -39,7 +42,7 @@ func sortEvents(es []Event) {
 		if c := a.Start.Compare(b.Start); c != 0 {
 			return c
 		}
-		return compareStrings(a.Shift, b.Shift)
+		return cmp.Compare(a.Shift, b.Shift)
 	})
 }
 

@@ -179,15 +179,14 @@ func Update(old []Event, shifts []Shift, w Window, now time.Time) ([]Event, bool
 		}
 	}
 	if n := ended - MaxPast; n > 0 {
-		for i := 0; n > 0 && i < len(kept); {
-			if !kept[i].End.After(now) {
-				kept = slices.Delete(kept, i, i+1)
-				n--
-				changed = true
-				continue
+		changed = true
+		kept = slices.DeleteFunc(kept, func(e Event) bool {
+			drop := n > 0 && !e.End.After(now)
+			if drop {
+				n-- // the earliest first: kept is in start order
 			}
-			i++
-		}
+			return drop
+		})
 	}
 	return kept, changed
 }
@@ -198,16 +197,6 @@ func setGone(gs []Gone, g Gone) []Gone {
 		return gs
 	}
 	return append(gs, g)
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Member is a person named in a feed.

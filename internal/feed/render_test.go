@@ -1048,3 +1048,22 @@ func BenchmarkRenderRotationYear(b *testing.B) {
 	}
 	b.ReportMetric(float64(n), "feed-bytes")
 }
+
+// Of the events that ended, Update keeps the latest MaxPast; those still
+// to come all stay.
+func TestUpdateKeepsTheLatestEnded(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var shifts []Shift
+	for i := range MaxPast + 50 {
+		s := t0.Add(time.Duration(i) * time.Hour)
+		shifts = append(shifts, Shift{ID: fmt.Sprintf("r/%03d", i), Start: s, End: s.Add(time.Hour), Assignees: []string{"a"}})
+	}
+	now := t0.Add(time.Duration(MaxPast+40) * time.Hour) // 140 ended, 10 to come
+	evs, _ := Update(nil, shifts, Window{From: t0, To: now.Add(Ahead)}, now)
+	if len(evs) != MaxPast+10 {
+		t.Fatalf("%d events kept, want %d", len(evs), MaxPast+10)
+	}
+	if evs[0].Shift != "r/040" || evs[len(evs)-1].Shift != fmt.Sprintf("r/%03d", MaxPast+49) {
+		t.Errorf("kept %s..%s, want r/040..r/%03d", evs[0].Shift, evs[len(evs)-1].Shift, MaxPast+49)
+	}
+}
