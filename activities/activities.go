@@ -15,6 +15,7 @@ import (
 
 	"github.com/rota-scheduler/rota/internal/config"
 	"github.com/rota-scheduler/rota/internal/engine"
+	"github.com/rota-scheduler/rota/internal/feed"
 )
 
 // Notifier talks to people: direct messages, channel announcements, the
@@ -26,12 +27,11 @@ type Notifier interface {
 	SetTopic(ctx context.Context, channel, topic, key string) error
 }
 
-// CalendarPublisher publishes a rotation's calendar feeds. It is told which
-// shifts changed since the last publication (all of them when changed is
-// nil), and reads what it renders from the rotation (its schedule query), so
-// that the workflow's history does not carry the shifts.
+// CalendarPublisher publishes a rotation's calendar feeds: the rotation's
+// own and its part of each member's. A publication holds the whole feed,
+// so publishing again is harmless and heals an earlier failure.
 type CalendarPublisher interface {
-	Publish(ctx context.Context, rotation string, changed []string, key string) error
+	Publish(ctx context.Context, r feed.Rotation, key string) error
 }
 
 // Pager mirrors assignments into the paging tool's schedule.

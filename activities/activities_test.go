@@ -13,6 +13,7 @@ import (
 	"github.com/rota-scheduler/rota/internal/calendar"
 	"github.com/rota-scheduler/rota/internal/config"
 	"github.com/rota-scheduler/rota/internal/engine"
+	"github.com/rota-scheduler/rota/internal/feed"
 )
 
 func load(t *testing.T, id string) (*config.Rotation, []config.Member) {
@@ -229,7 +230,7 @@ func (f *flaky) SetTopic(_ context.Context, _, _, key string) error { return f.d
 func (f *flaky) Override(_ context.Context, _ string, _ engine.Shift, _ []config.Member, key string) error {
 	return f.do(key)
 }
-func (f *flaky) Publish(_ context.Context, _ string, _ []string, key string) error {
+func (f *flaky) Publish(_ context.Context, _ feed.Rotation, key string) error {
 	return f.do(key)
 }
 
@@ -260,7 +261,9 @@ func TestDeliverReportsEachSend(t *testing.T) {
 	if !slices.Equal(res.Outcomes, want) {
 		t.Errorf("outcomes %+v\nwant %+v", res.Outcomes, want)
 	}
-	if !slices.Equal(f.sent, []string{"k1", "k3", "k5"}) {
+	// k5, a publication queued by a run before calendar feeds, is left to
+	// PublishFeed.
+	if !slices.Equal(f.sent, []string{"k1", "k3"}) {
 		t.Errorf("sent %v", f.sent)
 	}
 }

@@ -144,11 +144,10 @@ func (a *Activities) send(ctx context.Context, e Effect) error {
 		}
 		return a.Pager.Override(ctx, e.To, *e.Shift, e.Members, e.Key)
 	case EffectCalendar:
-		changed := e.Changed
-		if e.All {
-			changed = nil
-		}
-		return a.Calendars.Publish(ctx, e.Rotation, changed, e.Key)
+		// A publication queued by a run older than calendar feeds: the
+		// workflow publishes through PublishFeed from its next run on.
+		a.log().Info("calendar publication left to the rotation's next run", "rotation", e.Rotation, "key", e.Key)
+		return nil
 	}
 	return Permanent(fmt.Errorf("unknown kind of effect %q", e.Kind))
 }

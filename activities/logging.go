@@ -6,6 +6,7 @@ import (
 
 	"github.com/rota-scheduler/rota/internal/config"
 	"github.com/rota-scheduler/rota/internal/engine"
+	"github.com/rota-scheduler/rota/internal/feed"
 	"github.com/rota-scheduler/rota/internal/render"
 )
 
@@ -58,13 +59,9 @@ func (n LogNotifier) SetTopic(ctx context.Context, channel, topic, key string) e
 // LogCalendars logs calendar publications.
 type LogCalendars struct{ Logger *slog.Logger }
 
-// Publish logs a publication and how many shifts changed (-1: all).
-func (c LogCalendars) Publish(ctx context.Context, rotation string, changed []string, key string) error {
-	n := len(changed)
-	if changed == nil {
-		n = -1
-	}
-	orDefault(c.Logger).InfoContext(ctx, "publish calendars", "rotation", rotation, "changed", n, "key", key)
+// Publish logs a publication and how many events it has.
+func (c LogCalendars) Publish(ctx context.Context, r feed.Rotation, key string) error {
+	orDefault(c.Logger).InfoContext(ctx, "publish calendars", "rotation", r.ID, "events", len(r.Events), "key", key)
 	return nil
 }
 

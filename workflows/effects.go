@@ -11,6 +11,7 @@ import (
 	"github.com/rota-scheduler/rota/activities"
 	"github.com/rota-scheduler/rota/internal/config"
 	"github.com/rota-scheduler/rota/internal/engine"
+	"github.com/rota-scheduler/rota/internal/feed"
 )
 
 // Side effects.
@@ -32,6 +33,9 @@ const (
 	// calendarTTL is how long a calendar publication is tried (a newer
 	// one replaces it meanwhile).
 	calendarTTL = 24 * time.Hour
+	// feedDebounce is how long a publication after a change waits for the
+	// rest of a burst of changes: one publication for the burst.
+	feedDebounce = 10 * time.Second
 	// retryFirst and retryMax bound the backoff between tries.
 	retryFirst = 10 * time.Second
 	retryMax   = 5 * time.Minute
@@ -69,11 +73,13 @@ type EffectFailure struct {
 	Recovered bool      `json:"recovered,omitempty"`
 }
 
-// delivery is what a Deliver activity brought back.
+// delivery is what a Deliver activity (or a PublishFeed) brought back.
 type delivery struct {
 	keys []string
 	res  activities.DeliverResult
 	err  error
+	// feed is PublishFeed's result: how the feed's events changed.
+	feed *activities.FeedResult
 }
 
 // contact is the part of a member's config that senders use.
@@ -213,6 +219,13 @@ func (w *rotation) enqueueCalendar(now time.Time) {
 	w.st.Unpublished, w.st.UnpublishedAll = nil, false
 	w.st.Publications++
 	w.enqueue(now, "calendar", now.Add(calendarTTL), e)
+	if w.feeds && w.changed {
+		for i := range w.st.Effects {
+			if p := &w.st.Effects[i]; p.Effect.Key == e.Key {
+				p.NextTry = now.Add(feedDebounce)
+			}
+		}
+	}
 }
 
 // calendarChanged notes a shift for the next calendar publication.
@@ -266,9 +279,14 @@ func (w *rotation) launch(ctx workflow.Context) {
 		if len(batch) == deliverBatch {
 			break
 		}
-		if !p.NextTry.After(now) && !slices.Contains(w.inflight, p.Effect.Key) {
-			batch = append(batch, p.Effect)
+		if p.NextTry.After(now) || slices.Contains(w.inflight, p.Effect.Key) {
+			continue
 		}
+		if w.feeds && p.Effect.Kind == activities.EffectCalendar {
+			w.publishFeed(ctx, now, p.Effect.Key)
+			continue
+		}
+		batch = append(batch, p.Effect)
 	}
 	if len(batch) == 0 {
 		return
@@ -298,12 +316,43 @@ func (w *rotation) launch(ctx workflow.Context) {
 	})
 }
 
+// publishFeed brings the calendar feed up to date and publishes it, as a
+// local activity: the feed goes to the activity as its input, which the
+// history does not record; only the events' delta comes back into it.
+func (w *rotation) publishFeed(ctx workflow.Context, now time.Time, key string) {
+	w.inflight = append(w.inflight, key)
+	in := activities.FeedInput{Key: key, Rotation: w.st.Rotation, Members: w.st.Members, Events: slices.Clone(w.st.Feed), Now: now}
+	if w.st.Engine != nil {
+		in.State = w.st.Engine.Clone()
+	}
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		// One try: a failed publication is an outcome, tried again with
+		// the backoff of every send.
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+	})
+	f := workflow.ExecuteLocalActivity(lctx, a.PublishFeed, in)
+	workflow.Go(ctx, func(gctx workflow.Context) {
+		var res activities.FeedResult
+		err := f.Get(gctx, &res)
+		d := delivery{keys: []string{key}, err: err}
+		if err == nil {
+			d.res.Outcomes = []activities.Outcome{res.Outcome}
+			d.feed = &res
+		}
+		w.delivered = append(w.delivered, d)
+	})
+}
+
 // foldDeliveries takes the outcomes that came back into the state.
 func (w *rotation) foldDeliveries(ctx workflow.Context) {
 	now := workflow.Now(ctx)
 	for len(w.delivered) > 0 {
 		d := w.delivered[0]
 		w.delivered = w.delivered[1:]
+		if d.feed != nil {
+			w.st.Feed = feed.ApplyDelta(w.st.Feed, d.feed.Upsert, d.feed.Drop)
+		}
 		for i, key := range d.keys {
 			w.inflight = slices.DeleteFunc(w.inflight, func(k string) bool { return k == key })
 			var out activities.Outcome

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +21,7 @@ import (
 	"github.com/rota-scheduler/rota/internal/calendar"
 	"github.com/rota-scheduler/rota/internal/config"
 	"github.com/rota-scheduler/rota/internal/engine"
+	"github.com/rota-scheduler/rota/internal/feed"
 )
 
 // call is one side effect seen by the recorder.
@@ -33,7 +33,7 @@ type call struct {
 	Text    string
 	Members []string
 	Shift   engine.Shift
-	Changed []string // publish: the shifts changed (nil: all)
+	Feed    feed.Rotation // publish: the feed published
 }
 
 // recorder is a fake Notifier, CalendarPublisher and Pager that records
@@ -97,8 +97,8 @@ func (r *recorder) SetUsergroup(ctx context.Context, group string, ms []config.M
 func (r *recorder) SetTopic(ctx context.Context, channel, topic, key string) error {
 	return r.add(call{Kind: "topic", Key: key, To: channel, Text: topic})
 }
-func (r *recorder) Publish(ctx context.Context, rotation string, changed []string, key string) error {
-	return r.add(call{Kind: "publish", Key: key, To: rotation, Changed: slices.Clone(changed)})
+func (r *recorder) Publish(ctx context.Context, f feed.Rotation, key string) error {
+	return r.add(call{Kind: "publish", Key: key, To: f.ID, Feed: f})
 }
 func (r *recorder) Override(ctx context.Context, schedule string, sh engine.Shift, ms []config.Member, key string) error {
 	return r.add(call{Kind: "pager", Key: key, To: schedule, Shift: sh, Members: memberIDs(ms)})

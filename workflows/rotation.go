@@ -69,7 +69,17 @@ type rotation struct {
 	// and queries. Only the main loop sets it.
 	planner    *engine.Planner
 	plannerErr error
+
+	// feeds: this run publishes calendar feeds through PublishFeed (runs
+	// started before calendar feeds queue Deliver's no-op publication).
+	feeds bool
+	// changed: the step applied an operation, so the calendar publication
+	// waits feedDebounce for the rest of the burst.
+	changed bool
 }
+
+// feedsChange is the workflow.GetVersion change id of calendar feeds.
+const feedsChange = "calendar-feeds"
 
 // RotationWorkflow runs one rotation (workflow id rota/<rotation>, task
 // queue rota) for as long as it has shifts: it plans shifts plan_ahead
@@ -82,6 +92,7 @@ func RotationWorkflow(ctx workflow.Context, in RotationInput) error {
 	if err := w.register(ctx); err != nil {
 		return err
 	}
+	w.feeds = workflow.GetVersion(ctx, feedsChange, workflow.DefaultVersion, 1) >= 1
 	return w.run(ctx)
 }
 
@@ -469,6 +480,7 @@ func (w *rotation) flush(ctx workflow.Context) {
 	if len(w.st.Unpublished) > 0 || w.st.UnpublishedAll {
 		w.enqueueCalendar(workflow.Now(ctx))
 	}
+	w.changed = false
 }
 
 // upsertAttributes keeps the search attributes up to date.
@@ -544,6 +556,7 @@ func (w *rotation) handle(ctx workflow.Context, r *request) {
 		r.done.Set(change, nil)
 	}
 	w.st.Changes++
+	w.changed = true
 	w.afterChange(now, r, before, change)
 }
 

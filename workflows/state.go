@@ -6,6 +6,7 @@ import (
 
 	"github.com/rota-scheduler/rota/internal/config"
 	"github.com/rota-scheduler/rota/internal/engine"
+	"github.com/rota-scheduler/rota/internal/feed"
 )
 
 // RotationState is everything a rotation's workflow knows. It is a plain
@@ -41,6 +42,10 @@ type RotationState struct {
 	// publication; UnpublishedAll: too many to list, or all of them.
 	Unpublished    []string `json:"unpublished,omitempty"`
 	UnpublishedAll bool     `json:"unpublished_all,omitempty"`
+	// Feed is the calendar feed as last published: each shift's last
+	// version, for SEQUENCE and the cancelled events (bounded by feed.Past,
+	// feed.Tombstone, feed.MaxPast and feed.MaxForecast).
+	Feed []feed.Event `json:"feed,omitempty"`
 
 	// PlanError says why planning failed (empty: it works); it is tried
 	// again at PlanRetry. BadConfig: the engine refuses the config, and

@@ -8,6 +8,7 @@ import (
 
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/rota-scheduler/rota/internal/feed"
 	"github.com/rota-scheduler/rota/internal/render"
 	"github.com/rota-scheduler/rota/internal/report"
 )
@@ -108,19 +109,27 @@ func TestYearMatchesBatchPlan(t *testing.T) {
 	}
 
 	// Calendars were published as planning went: every shift was in a
-	// publication by the time it was notified.
+	// publication, final and with its assignees, by the time it was
+	// notified, and was a forecast before that.
 	published := map[string]time.Time{}
+	forecast := map[string]bool{}
 	for _, c := range rec.all("publish") {
-		for _, id := range c.Changed {
-			if _, ok := published[id]; !ok {
-				published[id] = c.At
+		for _, e := range c.Feed.Events {
+			if e.Status == feed.Tentative {
+				forecast[e.Shift] = true
+			}
+			if _, ok := published[e.Shift]; !ok && e.Status == feed.Confirmed {
+				published[e.Shift] = c.At
 			}
 		}
 	}
-	for _, sh := range want.Shifts {
+	for i, sh := range want.Shifts {
 		at, ok := published[sh.ID]
 		if !ok || at.After(sh.Start.Add(-rot.NotifyBefore)) {
 			t.Fatalf("calendar publication of %s: %v at %s", sh.ID, ok, at)
+		}
+		if i > 40 && !forecast[sh.ID] {
+			t.Fatalf("%s was never published as a forecast", sh.ID)
 		}
 	}
 
