@@ -79,7 +79,7 @@ func registerUpdate[T any, P interface {
 	operation
 }](ctx workflow.Context, w *rotation, name string) error {
 	return workflow.SetUpdateHandlerWithOptions(ctx, name,
-		func(ctx workflow.Context, in T) (engine.Change, error) {
+		func(ctx workflow.Context, in T) (Answer, error) {
 			return w.submit(ctx, name, P(&in))
 		},
 		workflow.UpdateHandlerOptions{

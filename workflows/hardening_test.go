@@ -384,3 +384,67 @@ func TestCoverOfTheRunningShiftHandsItOffAgain(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdateIDAcrossContinueAsNew: the server deduplicates update ids
+// within one run only. An update sent again with the same id after the
+// rotation continued as new (as `rota` does when a command is run again)
+// gets the first answer and is not applied again; a new id is applied.
+func TestUpdateIDAcrossContinueAsNew(t *testing.T) {
+	rot, members := scenario(t, "sre", 0)
+	start := startOf(t, &rot)
+	day := func(n int) time.Time { return start.Add(time.Duration(n) * 24 * time.Hour) }
+	var first, again, other *outcome
+	var cfg ConfigResult
+	var audit []AuditEntry
+	steps := []*at{
+		{when: day(1).Add(time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			first = updateWithID(env, Pause, "cli/pause/drill", PauseInput{Reason: "drill"})
+		}},
+		{when: day(1).Add(2 * time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			update(env, Resume, ResumeInput{})
+		}},
+		// MaxShiftsPerRun 3: by day 5 this is a later run.
+		{when: day(5).Add(time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			again = updateWithID(env, Pause, "cli/pause/drill", PauseInput{Reason: "drill"})
+		}},
+		{when: day(5).Add(2 * time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			cfg = query[ConfigResult](t, env, QueryConfig)
+			other = updateWithID(env, Resume, "cli/resume/other", ResumeInput{})
+		}},
+		{when: day(5).Add(3 * time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			audit = query[[]AuditEntry](t, env, QueryAudit)
+			env.CancelWorkflow()
+		}},
+	}
+	runs, err := runAll(t, &recorder{}, start, RotationInput{Rotation: rot, Members: members, MaxShiftsPerRun: 3}, steps)
+	if err == nil {
+		t.Fatal("want the workflow canceled")
+	}
+	if runs < 2 {
+		t.Fatalf("%d runs: the test needs a continue-as-new between the two sends", runs)
+	}
+	if first == nil || !first.completed || first.failed != nil || first.answeredAt != nil {
+		t.Fatalf("first pause: %+v", first)
+	}
+	if again == nil || !again.completed || again.failed != nil || again.answeredAt == nil || !again.answeredAt.Equal(day(1).Add(time.Hour)) {
+		t.Errorf("pause sent again with its id: %+v, want the first answer (answered at %s)", again, day(1).Add(time.Hour))
+	}
+	if again != nil && !slices.Equal(again.change.Notes, first.change.Notes) {
+		t.Errorf("notes %q, want the first answer's %q", again.change.Notes, first.change.Notes)
+	}
+	if cfg.Paused {
+		t.Error("the pause sent again was applied again")
+	}
+	if other == nil || other.rejected == nil || !strings.Contains(other.rejected.Error(), "not paused") {
+		t.Errorf("a resume with a new id: %+v, want rejected (not paused)", other)
+	}
+	pauses := 0
+	for _, e := range audit {
+		if e.Operation == Pause {
+			pauses++
+		}
+	}
+	if pauses != 1 {
+		t.Errorf("%d pauses in the audit, want 1: %q", pauses, ops(audit))
+	}
+}

@@ -233,25 +233,33 @@ type outcome struct {
 	accepted, completed bool
 	rejected, failed    error
 	change              engine.Change
-	at                  time.Time // simulated time of the answer
+	answeredAt          *time.Time // Answer.AnsweredAt
+	at                  time.Time  // simulated time of the answer
 }
 
 var updates int // numbers update ids
 
 // update sends an update; its outcome is known once the workflow ran.
 func update(env *testsuite.TestWorkflowEnvironment, name string, arg any) *outcome {
-	o := &outcome{}
 	updates++
-	env.UpdateWorkflow(name, fmt.Sprintf("%s-%d", name, updates), &testsuite.TestUpdateCallback{
+	return updateWithID(env, name, fmt.Sprintf("%s-%d", name, updates), arg)
+}
+
+// updateWithID sends an update with the given update id.
+func updateWithID(env *testsuite.TestWorkflowEnvironment, name, id string, arg any) *outcome {
+	o := &outcome{}
+	env.UpdateWorkflow(name, id, &testsuite.TestUpdateCallback{
 		OnAccept: func() { o.accepted = true },
 		OnReject: func(err error) { o.rejected = err },
 		OnComplete: func(v any, err error) {
 			o.completed, o.failed, o.at = true, err, env.Now()
 			switch c := v.(type) {
-			case engine.Change:
-				o.change = c
+			case Answer:
+				o.change, o.answeredAt = c.Change, c.AnsweredAt
 			case converter.EncodedValue:
-				_ = c.Get(&o.change)
+				var a Answer
+				_ = c.Get(&a)
+				o.change, o.answeredAt = a.Change, a.AnsweredAt
 			}
 		},
 	}, arg)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rota-scheduler/rota/activities"
 	"github.com/rota-scheduler/rota/internal/config"
+	"github.com/rota-scheduler/rota/internal/engine"
 	"github.com/rota-scheduler/rota/internal/render"
 	"github.com/rota-scheduler/rota/internal/report"
 	"github.com/rota-scheduler/rota/internal/rules"
@@ -28,10 +29,12 @@ func WorkflowID(rotation string) string { return "rota/" + rotation }
 // client, which gets an answer at once).
 //
 // An update's payload is the operation's input struct below; it answers an
-// engine.Change (the shifts changed and one note per seat that changed
-// hands). A refused update fails with a temporal.ApplicationError of type
+// Answer (the shifts changed and one note per seat that changed hands). A refused update fails with a temporal.ApplicationError of type
 // "Rejected" whose message says why: refused by its validator (nothing is
 // recorded), or, rarely, by the engine when it runs (recorded in the audit).
+// An update sent again with the same update id gets the first answer, also
+// after a continue-as-new (the server deduplicates ids within one run only;
+// the audit log carries them across runs).
 // A signal gets no answer: it is recorded in the audit log, accepted or
 // rejected with the reason; so is a signal of a name not in this list.
 // Signals and updates take effect in the order the server received them
@@ -196,6 +199,17 @@ type AuditEntry struct {
 	Reason      string    `json:"reason,omitempty"` // why it was rejected
 	Shifts      []string  `json:"shifts,omitempty"` // the shifts it changed
 	Notes       []string  `json:"notes,omitempty"`
+	// UpdateID is the update's id (empty for a signal): an update sent
+	// again with this id gets this entry's answer.
+	UpdateID string `json:"update_id,omitempty"`
+}
+
+// Answer is what an operation's update answers: the change, and, when the
+// same update id was answered before (in this run or an earlier one),
+// when; it was not applied again.
+type Answer struct {
+	engine.Change
+	AnsweredAt *time.Time `json:"answered_at,omitempty"`
 }
 
 // Statuses of the shifts in the answer to QuerySchedule.

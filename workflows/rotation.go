@@ -46,6 +46,7 @@ type request struct {
 	op   operation // nil when the signal's payload did not decode
 	text string    // the payload, for the audit log, when it did not decode
 	err  error     // why it did not decode
+	id   string    // the update's id
 	done workflow.Settable
 }
 
@@ -261,14 +262,38 @@ func (w *rotation) takeSignals(ctx workflow.Context) {
 }
 
 // submit queues an update for the main loop, behind every signal received
-// before it, and waits for its outcome.
-func (w *rotation) submit(ctx workflow.Context, name string, op operation) (engine.Change, error) {
+// before it, and waits for its outcome. An update id answered before gets
+// that answer (the server dedupes ids within one run only).
+func (w *rotation) submit(ctx workflow.Context, name string, op operation) (Answer, error) {
+	id := updateID(ctx)
+	if e := w.st.answered(id); e != nil {
+		if !e.Accepted {
+			return Answer{}, rejection(e.Reason)
+		}
+		at := e.Time
+		return Answer{Change: engine.Change{Shifts: nonNil(e.Shifts), Notes: nonNil(e.Notes)}, AnsweredAt: &at}, nil
+	}
 	w.takeSignals(ctx)
 	f, done := workflow.NewFuture(ctx)
-	w.queue = append(w.queue, &request{name: name, via: "update", op: op, done: done})
+	w.queue = append(w.queue, &request{name: name, via: "update", op: op, id: id, done: done})
 	var ch engine.Change
 	err := f.Get(ctx, &ch)
-	return ch, err
+	return Answer{Change: ch}, err
+}
+
+// updateID is the id of the update ctx runs (empty outside one).
+func updateID(ctx workflow.Context) string {
+	if u := workflow.GetCurrentUpdateInfo(ctx); u != nil {
+		return u.ID
+	}
+	return ""
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // --- deadlines
@@ -529,7 +554,7 @@ func (w *rotation) processQueue(ctx workflow.Context) {
 // audit log, the update's answer, then the change notice.
 func (w *rotation) handle(ctx workflow.Context, r *request) {
 	now := workflow.Now(ctx)
-	entry := AuditEntry{Time: now, Operation: r.name, Via: r.via}
+	entry := AuditEntry{Time: now, Operation: r.name, Via: r.via, UpdateID: r.id}
 	if r.op == nil {
 		entry.Input, entry.Reason = r.text, reason(r.err)
 		w.st.audit(entry)
@@ -671,6 +696,9 @@ func (w *rotation) afterChange(now time.Time, r *request, before []engine.Shift,
 // depend on them (the config of a configure); the rest is checked when the
 // operation's turn comes, and a refusal then is recorded in the audit log.
 func (w *rotation) validate(ctx workflow.Context, name string, op operation) error {
+	if w.st.answered(updateID(ctx)) != nil {
+		return nil // answered before: the handler gives that answer
+	}
 	if name == Configure {
 		in := op.(*ConfigureInput)
 		rot := in.Rotation

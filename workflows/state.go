@@ -140,6 +140,19 @@ func (s *RotationState) onCall(t time.Time) []string {
 	return out
 }
 
+// answered is the audit entry of the update id, if it was answered.
+func (s *RotationState) answered(id string) *AuditEntry {
+	if id == "" {
+		return nil
+	}
+	for i := len(s.Audit) - 1; i >= 0; i-- {
+		if s.Audit[i].UpdateID == id {
+			return &s.Audit[i]
+		}
+	}
+	return nil
+}
+
 func (s *RotationState) audit(e AuditEntry) {
 	s.Audit = append(s.Audit, e)
 	if n := len(s.Audit) - AuditLimit; n > 0 {

@@ -38,6 +38,10 @@ type opResult struct {
 func sendOp(ctx context.Context, c client.Client, req opRequest, stdout io.Writer) error {
 	var raw json.RawMessage
 	already, err := update(ctx, c, req.rotation, req.name, req.arg, &raw)
+	var ans workflows.Answer
+	if err == nil && json.Unmarshal(raw, &ans) == nil && ans.AnsweredAt != nil {
+		already = true // answered by a run before a continue-as-new
+	}
 	if already {
 		fmt.Fprintf(stdout, "%s: the same %s was sent in the last %d minutes; this is its answer (it was not applied again)\n",
 			req.rotation, req.name, int(2*updateWindow/time.Minute))
