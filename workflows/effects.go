@@ -282,7 +282,7 @@ func (w *rotation) launch(ctx workflow.Context) {
 		if p.NextTry.After(now) || slices.Contains(w.inflight, p.Effect.Key) {
 			continue
 		}
-		if w.feeds && p.Effect.Kind == activities.EffectCalendar {
+		if p.Effect.Kind == activities.EffectCalendar && w.feedsOn(ctx) {
 			w.publishFeed(ctx, now, p.Effect.Key)
 			continue
 		}

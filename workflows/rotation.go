@@ -72,8 +72,9 @@ type rotation struct {
 	plannerErr error
 
 	// feeds: this run publishes calendar feeds through PublishFeed (runs
-	// started before calendar feeds queue Deliver's no-op publication).
-	feeds bool
+	// before calendar feeds queued Deliver's no-op publication); known
+	// once feedsOn asked.
+	feeds, feedsKnown bool
 	// changed: the step applied an operation, so the calendar publication
 	// waits feedDebounce for the rest of the burst.
 	changed bool
@@ -93,8 +94,20 @@ func RotationWorkflow(ctx workflow.Context, in RotationInput) error {
 	if err := w.register(ctx); err != nil {
 		return err
 	}
-	w.feeds = workflow.GetVersion(ctx, feedsChange, workflow.DefaultVersion, 1) >= 1
 	return w.run(ctx)
+}
+
+// feedsOn reports whether this run publishes calendar feeds through
+// PublishFeed. It asks GetVersion where the behaviour changed, at the first
+// calendar publication of the run, so that a run started before calendar
+// feeds takes them up at its next publication after the upgrade, while its
+// history, replayed, has no marker there and keeps Deliver's no-op.
+func (w *rotation) feedsOn(ctx workflow.Context) bool {
+	if !w.feedsKnown {
+		w.feeds = workflow.GetVersion(ctx, feedsChange, workflow.DefaultVersion, 1) >= 1
+		w.feedsKnown = true
+	}
+	return w.feeds
 }
 
 func newRotation(ctx workflow.Context, in RotationInput) *rotation {
@@ -503,6 +516,7 @@ func (w *rotation) handOff(ctx workflow.Context, now time.Time) {
 // flush queues a calendar publication of the shifts that changed, if any.
 func (w *rotation) flush(ctx workflow.Context) {
 	if len(w.st.Unpublished) > 0 || w.st.UnpublishedAll {
+		w.feedsOn(ctx)
 		w.enqueueCalendar(workflow.Now(ctx))
 	}
 	w.changed = false
