@@ -57,37 +57,16 @@ func (s *Server) memberFeed(w http.ResponseWriter, r *http.Request) {
 // serveFeed answers GET and HEAD /feeds/<kind>/<id>.ics?token=T.
 func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, kind string) {
 	id, ok := strings.CutSuffix(r.PathValue("file"), ".ics")
-	switch {
-	case !ok:
+	if !ok {
 		s.notFound(w, r, kind, "not an .ics file")
 		return
-	case len(s.Secret) == 0:
-		s.notFound(w, r, kind, "no feed secret configured")
-		return
-	case s.Store == nil:
-		s.notFound(w, r, kind, "no feed store configured")
-		return
-	case feedstore.CheckID(id) != nil:
-		s.notFound(w, r, kind, "bad id")
+	}
+	v, ok := s.authorize(w, r, kind, id)
+	if !ok {
 		return
 	}
-	token := r.URL.Query().Get("token")
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), feedLoadTimeout)
-	defer cancel()
-	v, err := cacheFor(s.Store).get(ctx, s.Store, kind, id, s.log())
-	if err != nil {
-		// The token cannot be checked without the store: the answer says
-		// nothing about it.
-		s.log().Error("feed store unavailable", "kind", kind, "id", id, "error", err)
-		w.Header().Set("Retry-After", "30")
-		http.Error(w, "feed store unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	// The token is checked whether or not the feed exists, so that both
-	// take the same time.
-	valid := feed.ValidToken(s.Secret, kind, id, v.gen, token)
-	if !valid || !v.found {
-		s.notFound(w, r, kind, "unknown feed or wrong token")
+	if !v.found {
+		s.notFound(w, r, kind, "unknown feed")
 		return
 	}
 
@@ -122,9 +101,46 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, kind string) 
 	}
 }
 
-// notFound is the one answer to every feed request that is not served: a
-// wrong, missing or outdated token, an unknown feed, a name not ending in
-// .ics, a server without a secret. It is byte for byte the mux's answer to
+// authorize checks the request's token against the feed's (kind, id and
+// the feed's generation in the store), whether or not the feed was
+// published. When it is not the feed's, or the server has no secret or
+// store, it answers as notFound does, and when the store cannot be reached
+// 503; ok is false then. v is the feed as the cache has it.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, kind, id string) (v *feedVersion, ok bool) {
+	switch {
+	case len(s.Secret) == 0:
+		s.notFound(w, r, kind, "no feed secret configured")
+		return nil, false
+	case s.Store == nil:
+		s.notFound(w, r, kind, "no feed store configured")
+		return nil, false
+	case feedstore.CheckID(id) != nil:
+		s.notFound(w, r, kind, "bad id")
+		return nil, false
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), feedLoadTimeout)
+	defer cancel()
+	v, err := cacheFor(s.Store).get(ctx, s.Store, kind, id, s.log())
+	if err != nil {
+		// The token cannot be checked without the store: the answer says
+		// nothing about it.
+		s.log().Error("feed store unavailable", "kind", kind, "id", id, "error", err)
+		w.Header().Set("Retry-After", "30")
+		http.Error(w, "feed store unavailable", http.StatusServiceUnavailable)
+		return nil, false
+	}
+	// The token is checked whether or not the feed exists, so that both
+	// take the same time.
+	if !feed.ValidToken(s.Secret, kind, id, v.gen, r.URL.Query().Get("token")) {
+		s.notFound(w, r, kind, "wrong token")
+		return nil, false
+	}
+	return v, true
+}
+
+// notFound is the one answer to every feed or schedule page request that
+// is not served: a wrong, missing or outdated token, an unknown feed or
+// rotation, a name not ending in .ics, a server without a secret. It is byte for byte the mux's answer to
 // an unknown path (http.NotFound), so that no answer tells a guessed feed
 // or token from another. The reason is only logged (never the token).
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request, kind, reason string) {

@@ -24,3 +24,9 @@ func Webcal(u string) string {
 	}
 	return u
 }
+
+// PageURL is the address of a rotation's schedule page on the server at
+// base: base/rotations/<id>?token=<token>, the token of the rotation's feed.
+func PageURL(base, rotation, token string) string {
+	return strings.TrimRight(base, "/") + "/rotations/" + url.PathEscape(rotation) + "?token=" + url.QueryEscape(token)
+}
