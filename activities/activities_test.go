@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -286,5 +287,44 @@ func TestTexts(t *testing.T) {
 	}
 	if s := HandoffText(&r, sh, []config.Member{ny, lon}); s != "New York, London are now on call for SRE primary on-call, until Wed 2026-12-02 09:00 GMT." {
 		t.Errorf("announcement: %q", s)
+	}
+}
+
+// TestFeedShiftsBounded: a rotation of short shifts planned far ahead has
+// more final shifts than a feed shows: the feed takes the next
+// feed.MaxFinal, no forecast, and its window ends there, so the shifts
+// beyond (published before, say) are not cancelled.
+func TestFeedShiftsBounded(t *testing.T) {
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	st := &engine.State{}
+	for i := -10; i < feed.MaxFinal+100; i++ {
+		start := now.Add(time.Duration(i) * 15 * time.Minute)
+		st.Shifts = append(st.Shifts, engine.Shift{ID: fmt.Sprintf("short/main/%s", start.Format(time.RFC3339)),
+			Layer: "main", Kind: calendar.Weekday, Start: start, End: start.Add(15 * time.Minute), Assignees: []string{"ann"}})
+	}
+	shifts, w := FeedShifts(nil, st, now)
+	live := 0
+	for _, sh := range shifts {
+		if sh.Forecast {
+			t.Fatalf("forecast %s after a cut", sh.ID)
+		}
+		if sh.End.After(now) {
+			live++
+		}
+	}
+	if live != feed.MaxFinal || len(shifts) != feed.MaxFinal+10 {
+		t.Errorf("%d shifts, %d not ended: want %d not ended and the 10 ended", len(shifts), live, feed.MaxFinal)
+	}
+	beyond := st.Shifts[len(shifts)]
+	if w.To.After(beyond.Start) || !w.To.After(shifts[len(shifts)-1].Start) {
+		t.Errorf("window to %s: want it to end after the last shift shown and by %s", w.To, beyond.Start)
+	}
+	// An event of a shift beyond the cut stays as it was.
+	old := []feed.Event{{Shift: beyond.ID, Start: beyond.Start, End: beyond.End, Assignees: []string{"ann"}, Status: feed.Confirmed, Modified: now}}
+	events, _ := feed.Update(old, shifts, w, now)
+	for _, e := range events {
+		if e.Shift == beyond.ID && e.Status != feed.Confirmed {
+			t.Errorf("the shift beyond the cut became %s", e.Status)
+		}
 	}
 }

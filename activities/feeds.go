@@ -62,19 +62,32 @@ func (a *Activities) PublishFeed(ctx context.Context, in FeedInput) (FeedResult,
 }
 
 // FeedShifts lists what a feed shows of a rotation at now: its planned
-// shifts, then the forecast up to feed.Ahead (at most feed.MaxForecast),
-// and the window they cover.
+// shifts (at most feed.MaxFinal that have not ended), then the forecast up
+// to feed.Ahead (at most feed.MaxForecast), and the window they cover.
 func FeedShifts(p *engine.Planner, st *engine.State, now time.Time) ([]feed.Shift, feed.Window) {
 	w := feed.Window{From: now, To: now.Add(feed.Ahead)}
 	if st == nil {
 		return nil, w
 	}
 	var out []feed.Shift
+	final := 0
 	for _, sh := range st.Shifts {
+		if sh.End.After(now) {
+			if final == feed.MaxFinal {
+				// Cut short: what lies beyond is not in the window, so
+				// nothing there is cancelled; no forecast either.
+				w.To = sh.Start
+				break
+			}
+			final++
+		}
 		out = append(out, feedShift(sh, false))
 	}
 	if len(st.Shifts) > 0 {
 		w.From = st.Shifts[0].Start
+	}
+	if final == feed.MaxFinal && len(out) < len(st.Shifts) {
+		return out, w
 	}
 	from := now
 	if n := len(st.Shifts); n > 0 && st.Shifts[n-1].End.After(from) {

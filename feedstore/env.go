@@ -3,6 +3,7 @@ package feedstore
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,4 +52,14 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		s.BaseURL = "http://localhost:8080"
 	}
 	return s, nil
+}
+
+// Redact is a bucket URL fit for a log: scheme, host and path, without the
+// user info and query parameters that may carry credentials.
+func Redact(u string) string {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return "(unparsable bucket url)"
+	}
+	return (&url.URL{Scheme: pu.Scheme, Host: pu.Host, Path: pu.Path}).String()
 }

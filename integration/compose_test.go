@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -71,6 +72,9 @@ func TestDockerCompose(t *testing.T) {
 	}
 	if w.Environment["TEMPORAL_ADDRESS"] != "temporal:7233" {
 		t.Errorf("worker: TEMPORAL_ADDRESS = %v", w.Environment["TEMPORAL_ADDRESS"])
+	}
+	if w.Environment["ROTA_HTTP"] != ":8090" || !strings.Contains(fmt.Sprint(w.Environment["ROTA_FEED_SECRET"]), "${ROTA_FEED_SECRET") {
+		t.Errorf("worker: serves feeds on :8090 with the secret from the environment: %v", w.Environment)
 	}
 	if w.DependsOn["temporal-setup"].Condition != "service_completed_successfully" {
 		t.Error("worker must wait for temporal-setup (namespace and search attributes)")

@@ -4,11 +4,14 @@
 #   2. `temporal server start-dev` with its data in .data/ (kept across runs),
 #      the Web UI on :8233, the frontend on :7233, the search attributes
 #      RotaMembers, RotaOnCall and RotaHealth registered,
-#   3. bin/rota and bin/rota-worker built, the worker started,
+#   3. bin/rota and bin/rota-worker built, the worker started, serving the
+#      calendar feeds and schedule pages on :8080 (feeds stored in
+#      .data/feeds, signed with a secret generated into .data/feed-secret),
 #   4. examples/team.yaml applied, and what to try next printed.
 # Ctrl-C (or SIGTERM) stops everything this script started.
 #
-# Environment: TEMPORAL_PORT (7233), TEMPORAL_UI_PORT (8233), ROTA_CONFIG
+# Environment: TEMPORAL_PORT (7233), TEMPORAL_UI_PORT (8233), HTTP_PORT
+# (8080), ROTA_BASE_URL (http://localhost:$HTTP_PORT), ROTA_CONFIG
 # (examples/team.yaml), GO (go).
 set -euo pipefail
 
@@ -17,11 +20,16 @@ ROOT=$PWD
 GO=${GO:-go}
 PORT=${TEMPORAL_PORT:-7233}
 UI_PORT=${TEMPORAL_UI_PORT:-8233}
+HTTP_PORT=${HTTP_PORT:-8080}
 CONFIG=${ROTA_CONFIG:-examples/team.yaml}
 TEMPORAL=$ROOT/bin/temporal
 DATA=$ROOT/.data
 ADDR=127.0.0.1:$PORT
 export TEMPORAL_ADDRESS=$ADDR TEMPORAL_NAMESPACE=default
+# The calendar feeds: the worker publishes and serves them, rota feeds signs
+# their URLs; both read these.
+export ROTA_FEED_BUCKET="file://$DATA/feeds?create_dir=true" ROTA_FEED_SECRET_FILE=$DATA/feed-secret
+export ROTA_BASE_URL=${ROTA_BASE_URL:-http://localhost:$HTTP_PORT}
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
@@ -68,12 +76,17 @@ if [ ! -x "$TEMPORAL" ]; then
 fi
 
 # 2. The dev server.
-for p in "$PORT" "$UI_PORT"; do
+for p in "$PORT" "$UI_PORT" "$HTTP_PORT"; do
   if port_busy "$p"; then
-    die "port $p is already in use (another \`make run\` or \`temporal server start-dev\`?). Stop it, or set TEMPORAL_PORT and TEMPORAL_UI_PORT."
+    die "port $p is already in use (another \`make run\` or \`temporal server start-dev\`?). Stop it, or set TEMPORAL_PORT, TEMPORAL_UI_PORT and HTTP_PORT."
   fi
 done
 mkdir -p "$DATA"
+if [ ! -s "$DATA/feed-secret" ]; then
+  # The key that signs the feed URLs (kept across runs, so subscriptions
+  # keep working; delete the file to revoke every URL).
+  (umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$DATA/feed-secret")
+fi
 say "starting the Temporal dev server on $ADDR (Web UI :$UI_PORT, data in .data/temporal.db, log in .data/temporal.log)"
 "$TEMPORAL" server start-dev \
   --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_PORT" \
@@ -102,8 +115,8 @@ say "Temporal is up: frontend $ADDR, Web UI http://localhost:$UI_PORT"
 say "building bin/rota and bin/rota-worker"
 "$GO" build -o bin/rota ./cmd/starter
 "$GO" build -o bin/rota-worker ./cmd/worker
-say "starting the worker (log in .data/worker.log)"
-bin/rota-worker >>"$DATA/worker.log" 2>&1 &
+say "starting the worker (log in .data/worker.log; feeds and pages on 127.0.0.1:$HTTP_PORT)"
+bin/rota-worker --http "127.0.0.1:$HTTP_PORT" --http-index >>"$DATA/worker.log" 2>&1 &
 WORKER_PID=$!
 sleep 1
 kill -0 "$WORKER_PID" 2>/dev/null || { tail -n 20 "$DATA/worker.log" >&2; die "the worker exited (log above)"; }
@@ -162,6 +175,7 @@ swap_json="{\"shift_a\":\"$SA\",\"member_a\":\"$MA\",\"shift_b\":\"$SB\",\"membe
 back_json="{\"shift_a\":\"$SA\",\"member_a\":\"$MB\",\"shift_b\":\"$SB\",\"member_b\":\"$MA\"}"
 # The README's examples read these (export them, or source .data/try.env).
 cat >"$DATA/try.env" <<ENV
+export TEMPORAL_ADDRESS=$ADDR TEMPORAL_NAMESPACE=default ROTA_FEED_BUCKET="$ROTA_FEED_BUCKET" ROTA_FEED_SECRET_FILE=$ROTA_FEED_SECRET_FILE ROTA_BASE_URL=$ROTA_BASE_URL
 export PATH="$ROOT/bin:\$PATH" ROT=$ROT SA=$SA MA=$MA SB=$SB MB=$MB SC=$SC MC=$MC BY=$BY SL=$SL ML=$ML FAR=$FAR LATER=$LATER LATER_END=$LATER_END
 ENV
 
@@ -176,6 +190,10 @@ $(say "rota is running. Try, in another terminal:")
   bin/rota unavailable $MA --from $(date -u +%Y)-12-28 --to $(date -u +%Y)-12-31 --reason "time off"
   bin/rota audit $ROT
 
+  The schedule page and the calendar feeds (subscribe in your calendar app):
+      $ROTA_BASE_URL/   (lists the rotations: make run starts the worker with --http-index)
+  bin/rota feeds $ROT    # the feed and page URLs of a rotation (or a member: bin/rota feeds alice)
+
   Swap the next two shifts with the rota CLI, swap them back with a
   Temporal update, and once more with a signal (then see rota audit $ROT):
     bin/rota swap --shift-a $SA --member-a $MA \\
@@ -189,7 +207,7 @@ $(say "rota is running. Try, in another terminal:")
   every message, pager override and calendar went out.
 
   The README's operation examples use these values (in .data/try.env):
-    $(sed 's/^export //' "$DATA/try.env")
+    $(sed -n '2s/^export //p' "$DATA/try.env")
   Set them in your shell with: source .data/try.env
 
   Edit $CONFIG, then: bin/rota apply -f $CONFIG --dry-run

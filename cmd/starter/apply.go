@@ -84,6 +84,7 @@ func runApply(args []string, stdout io.Writer) error {
 	defer done()
 
 	failed := 0
+	var started []string
 	for _, d := range want {
 		id := d.rot.ID
 		plan, err := planApply(ctx, c, d)
@@ -108,6 +109,7 @@ func runApply(args []string, stdout io.Writer) error {
 		}
 		if plan.isNew {
 			fmt.Fprintf(stdout, "%s: started workflow %s\n", id, workflows.WorkflowID(id))
+			started = append(started, id)
 		} else {
 			fmt.Fprintf(stdout, "%s: configured\n", id)
 		}
@@ -115,6 +117,7 @@ func runApply(args []string, stdout io.Writer) error {
 	if *dry {
 		fmt.Fprintln(stdout, "dry run: nothing applied")
 	}
+	applyFeedLinks(stdout, started)
 	if failed > 0 {
 		return fmt.Errorf("%d of %d rotations not applied", failed, len(want))
 	}

@@ -46,6 +46,7 @@ func init() {
 		"assign":      {"set a shift's assignees by hand", runAssign},
 		"pause":       {"stop planning and announcements of a rotation", runPause},
 		"resume":      {"resume a paused rotation", runResume},
+		"feeds":       {"the calendar feed URLs of a rotation or a member (--revoke: new URL)", runFeeds},
 	}
 }
 

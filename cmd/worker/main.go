@@ -8,9 +8,13 @@
 //	TEMPORAL_API_KEY, or TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: credentials (environment only)
 //	ROTA_LOG_FORMAT     -log-format text or json (default text)
 //	ROTA_LOG_LEVEL      -log-level  debug, info, warn or error (default info)
+//	ROTA_HTTP           -http       serve the feeds and the schedule pages on this address (e.g. :8080)
+//	ROTA_HTTP_INDEX     -http-index GET / lists the rotations (set to 1)
+//	ROTA_FEED_BUCKET, ROTA_FEED_SECRET or ROTA_FEED_SECRET_FILE, ROTA_BASE_URL: the calendar feeds (see package feedstore)
 //
-// Secrets (the Slack and Opsgenie tokens of later versions) are read from
-// the environment only, and never logged. For now every side effect is
+// Secrets (the feed secret; the Slack and Opsgenie tokens of later
+// versions) are read from the environment only, and never logged. Calendar
+// feeds are published to the feed bucket; notices and pager overrides are
 // logged instead of performed.
 package main
 
@@ -21,16 +25,21 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/rota-scheduler/rota/activities"
+	"github.com/rota-scheduler/rota/feedstore"
 	"github.com/rota-scheduler/rota/internal/temporalconn"
+	"github.com/rota-scheduler/rota/web"
 	"github.com/rota-scheduler/rota/workflows"
 )
 
@@ -58,6 +67,8 @@ func run(args []string, stderr io.Writer) error {
 	conn.Register(fs, os.Getenv)
 	format := fs.String("log-format", env("ROTA_LOG_FORMAT", "text"), "log format: text or json ($ROTA_LOG_FORMAT)")
 	level := fs.String("log-level", env("ROTA_LOG_LEVEL", "info"), "log level: debug, info, warn or error ($ROTA_LOG_LEVEL)")
+	httpAddr := fs.String("http", env("ROTA_HTTP", ""), "serve the calendar feeds and schedule pages on `addr`, e.g. :8080 ($ROTA_HTTP; empty: no HTTP)")
+	index := fs.Bool("http-index", env("ROTA_HTTP_INDEX", "") == "1", "GET / lists the rotations ($ROTA_HTTP_INDEX=1)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -83,8 +94,35 @@ func run(args []string, stderr io.Writer) error {
 	}
 	defer c.Close()
 
+	feeds, err := feedstore.FromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	store, err := feedstore.Open(ctx, feeds.Bucket)
+	if err != nil {
+		return fmt.Errorf("ROTA_FEED_BUCKET %s: %w", feedstore.Redact(feeds.Bucket), err)
+	}
+	defer store.Close()
+	logger.Info("calendar feeds", "bucket", feedstore.Redact(feeds.Bucket))
+	acts := activities.NewLogging(logger)
+	acts.Calendars = store
+
+	if *httpAddr != "" {
+		if len(feeds.Secret) == 0 {
+			return errors.New("-http needs ROTA_FEED_SECRET or ROTA_FEED_SECRET_FILE to sign the feed URLs (e.g. openssl rand -hex 32)")
+		}
+		srv := &web.Server{Store: store, Secret: feeds.Secret, BaseURL: feeds.BaseURL, Index: *index,
+			Source: web.TemporalSource(c), Logger: logger}
+		ln, err := net.Listen("tcp", *httpAddr)
+		if err != nil {
+			return fmt.Errorf("-http: %w", err)
+		}
+		logger.Info("serving feeds and schedule pages", "addr", ln.Addr().String(), "base_url", feeds.BaseURL, "index", *index)
+		go serveHTTP(ctx, ln, srv.Handler(), logger)
+	}
+
 	w := worker.New(c, workflows.TaskQueue, worker.Options{Interceptors: workflows.Interceptors()})
-	Register(w, activities.NewLogging(logger))
+	Register(w, acts)
 	logger.Info("worker starting", "address", conn.Address, "namespace", conn.Namespace, "task_queue", workflows.TaskQueue)
 
 	interrupt := make(chan any)
@@ -98,6 +136,21 @@ func run(args []string, stderr io.Writer) error {
 	}
 	logger.Info("worker stopped")
 	return nil
+}
+
+// serveHTTP serves h on ln until ctx ends, then shuts down gracefully.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) {
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(sctx)
+	}()
+	if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Error("http server", "error", err)
+	}
 }
 
 // Register registers rota's workflow and activities on w.

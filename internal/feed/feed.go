@@ -23,6 +23,11 @@ const (
 	// MaxPast bounds the ended events kept (a rotation of hourly shifts
 	// has 720 in 30 days).
 	MaxPast = 100
+	// MaxFinal bounds the final (planned) shifts that have not ended shown
+	// (15-minute shifts planned 28 days ahead are 2,688: the feed shows the
+	// next 500, and no forecast). With MaxPast, MaxForecast and the
+	// tombstones it bounds what the workflow keeps of a feed.
+	MaxFinal = 500
 )
 
 // Status of an event, as iCalendar's STATUS says it.
