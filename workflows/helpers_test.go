@@ -46,6 +46,8 @@ type recorder struct {
 	// recorded, but counted in failed).
 	fail   func(kind string, at time.Time) error
 	failed map[string]int
+	// calendars, when set, also gets every publication (a real store).
+	calendars activities.CalendarPublisher
 }
 
 func (r *recorder) add(c call) error {
@@ -98,7 +100,10 @@ func (r *recorder) SetTopic(ctx context.Context, channel, topic, key string) err
 	return r.add(call{Kind: "topic", Key: key, To: channel, Text: topic})
 }
 func (r *recorder) Publish(ctx context.Context, f feed.Rotation, key string) error {
-	return r.add(call{Kind: "publish", Key: key, To: f.ID, Feed: f})
+	if err := r.add(call{Kind: "publish", Key: key, To: f.ID, Feed: f}); err != nil || r.calendars == nil {
+		return err
+	}
+	return r.calendars.Publish(ctx, f, key)
 }
 func (r *recorder) Override(ctx context.Context, schedule string, sh engine.Shift, ms []config.Member, key string) error {
 	return r.add(call{Kind: "pager", Key: key, To: schedule, Shift: sh, Members: memberIDs(ms)})
