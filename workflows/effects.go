@@ -219,7 +219,9 @@ func (w *rotation) enqueueCalendar(now time.Time) {
 	w.st.Unpublished, w.st.UnpublishedAll = nil, false
 	w.st.Publications++
 	w.enqueue(now, "calendar", now.Add(calendarTTL), e)
-	if w.feeds && w.changed {
+	if w.feeds && w.changed && len(w.st.Feed) > 0 {
+		// After an operation, wait for the rest of the burst; a feed
+		// never published (a rotation just started) goes out at once.
 		for i := range w.st.Effects {
 			if p := &w.st.Effects[i]; p.Effect.Key == e.Key {
 				p.NextTry = now.Add(feedDebounce)
