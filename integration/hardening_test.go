@@ -90,13 +90,7 @@ func parseRotation(t *testing.T, yaml, id string) (config.Rotation, []config.Mem
 func TestSignalBurstAfterOutage(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	c, err := s.Dial(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	ctx, c := dialServer(t, s, 4*time.Minute)
 	start := time.Now().UTC().Truncate(time.Hour)
 	rot, members := parseRotation(t, fmt.Sprintf(`version: 1
 members: [{id: ann}, {id: ben}, {id: cat}, {id: dan}]
@@ -313,13 +307,7 @@ func lastEvent(t *testing.T, ctx context.Context, c client.Client, id, run strin
 func TestHistoryPerShift(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Minute)
-	defer cancel()
-	c, err := s.Dial(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	ctx, c := dialServer(t, s, 45*time.Minute)
 	w := loggingWorker(t, c)
 	defer w.Stop()
 
@@ -428,13 +416,7 @@ rotations:
 func TestShowAgreesWithPlan(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	c, err := s.Dial(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	ctx, c := dialServer(t, s, 3*time.Minute)
 	w := loggingWorker(t, c)
 	defer w.Stop()
 

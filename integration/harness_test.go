@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/client"
 )
 
 // temporalFor returns the Temporal CLI for the real-server tests, or skips
@@ -72,6 +74,20 @@ func startServer(t *testing.T) *DevServer {
 	return s
 }
 
+// dialServer connects to s for the rest of the test, within limit (the
+// context is the test's deadline for its calls).
+func dialServer(t *testing.T, s *DevServer, limit time.Duration) (context.Context, client.Client) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	t.Cleanup(cancel)
+	c, err := s.Dial(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return ctx, c
+}
+
 var buildOnce = map[string]string{}
 var buildMu sync.Mutex
 
@@ -117,13 +133,7 @@ func rotaCLI(t *testing.T, s *DevServer, args ...string) (int, string) {
 // attributes, registration is idempotent, and the CLI reaches it.
 func TestDevServerHarness(t *testing.T) {
 	s := startServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	c, err := s.Dial(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	ctx, c := dialServer(t, s, time.Minute)
 	if err := EnsureSearchAttributes(ctx, c, s.Namespace); err != nil {
 		t.Fatalf("registering again: %v", err)
 	}

@@ -90,13 +90,7 @@ func TestSchedulePage(t *testing.T) {
 	temporalFor(t)
 	browser := chromiumFor(t)
 	s := startServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	c, err := s.Dial(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	ctx, c := dialServer(t, s, 4*time.Minute)
 
 	// Daily shifts at 09:00 Berlin time since ten days ago; a holiday in
 	// ten days.

@@ -155,13 +155,7 @@ func TestRotationSurvivesWorkerRestart(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	build(t, "./cmd/starter") // now, not while the clock runs
-	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
-	defer cancel()
-	c, err := s.Dial(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	ctx, c := dialServer(t, s, 6*time.Minute)
 
 	rec := &recorder{}
 	defer func() {

@@ -103,7 +103,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		tz = string(rs[:64])
 	}
 	v := buildPage(d, now, tz, id, token, base)
-	s.writeHTML(w, http.StatusOK, "page", v)
+	s.writeHTML(w, http.StatusOK, "page", v.Name+": schedule", v)
 }
 
 // index answers GET /: the rotations, each linked with its token, when the
@@ -131,24 +131,25 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Rotations = append(v.Rotations, indexEntry{ID: id, URL: feed.PageURL("", id, feed.Token(s.Secret, feed.KindRotation, id, gen))})
 	}
-	s.writeHTML(w, status, "index", v)
+	s.writeHTML(w, status, "index", "Rotations", v)
 }
 
-// htmlPage is what a template is given: the view, and the inline CSS and
-// script.
+// htmlPage is what a template is given: the page's title, the view, and
+// the inline CSS and script.
 type htmlPage struct {
-	CSS template.CSS
-	JS  template.JS
-	V   any
+	Title string
+	CSS   template.CSS
+	JS    template.JS
+	V     any
 }
 
 // writeHTML renders a template whole, then sends it. The page's URL holds
 // a token: no referrer, no shared cache.
-func (s *Server) writeHTML(w http.ResponseWriter, status int, name string, view any) {
+func (s *Server) writeHTML(w http.ResponseWriter, status int, name, title string, view any) {
 	a, err := loadAssets()
 	var b bytes.Buffer
 	if err == nil {
-		err = a.tmpl.ExecuteTemplate(&b, name, htmlPage{CSS: a.css, JS: a.js, V: view})
+		err = a.tmpl.ExecuteTemplate(&b, name, htmlPage{Title: title, CSS: a.css, JS: a.js, V: view})
 	}
 	if err != nil {
 		s.log().Error("rendering page", "template", name, "error", err)

@@ -172,6 +172,9 @@ func TestPageShows(t *testing.T) {
 	if !strings.Contains(body, `<html lang="en">`) || !strings.Contains(body, `name="viewport"`) {
 		t.Error("no lang or viewport")
 	}
+	if !strings.Contains(body, "<title>"+d.Config.Rotation.Name+": schedule</title>") {
+		t.Errorf("no title %q", d.Config.Rotation.Name+": schedule")
+	}
 
 	onShift := section(t, body, "section", "on-shift")
 	name := map[string]string{"ada": "Ada Lovelace", "bob": "Bob Kahn", "cy": "Cy Twombly"}[cur.Assignees[0]]
