@@ -270,6 +270,7 @@ type work struct {
 	leds       []*Ledger // by member index; nil until first asked for
 	elig, free []int
 	keys       []fairKey
+	sim        bool // a lookahead's trial run: no lookahead of its own
 }
 
 func (p *Planner) newWork(st *State) *work {
@@ -324,8 +325,7 @@ func (p *Planner) planSlot(w *work, slot calendar.Slot, sample uint64) {
 			}
 		}
 		w.free = free
-		rank := p.order(w, l, &sh, elig, free, sample)
-		chosen, problems, violations := p.solve(l, l.cfg.Size, nil, rank, free, elig)
+		chosen, problems, violations := p.choose(w, l, &sh, elig, free, sample)
 		for _, pos := range chosen {
 			sh.Assignees = append(sh.Assignees, p.members[l.members[pos]].cfg.ID)
 		}
