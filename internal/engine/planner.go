@@ -270,7 +270,6 @@ type work struct {
 	leds       []*Ledger // by member index; nil until first asked for
 	elig, free []int
 	keys       []fairKey
-	sim        bool // a lookahead's trial run: no lookahead of its own
 }
 
 func (p *Planner) newWork(st *State) *work {

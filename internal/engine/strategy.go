@@ -54,6 +54,9 @@ func quantize(x float64) int64 { return int64(math.Round(x * 1e6)) }
 //  4. Then by debt of hours, then whoever served longest ago, then a
 //     seeded tie-break.
 //
+// Under a rest rule, choose may take instead a reservation's set, one that
+// rule 2 allows too (see reservation).
+//
 // elig are everyone who could have taken the shift (free, or resting): the
 // band of rule 2 is measured over them.
 func (p *Planner) fairOrder(w *work, l *layerInfo, sh *Shift, elig, free []int) *ranking {
