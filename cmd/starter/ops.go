@@ -311,11 +311,18 @@ func (a awayRequest) arg(loc *time.Location) (any, error) {
 	return workflows.UnavailableInput{Member: a.member, From: from, To: to, Reason: a.reason, RequestedBy: a.rem.as}, nil
 }
 
-// membersQuery is the visibility query for the running rotations of a member.
-func membersQuery(member string) string {
-	return fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running' AND %s = '%s'",
-		workflowType, workflows.AttrMembers, strings.ReplaceAll(member, "'", ""))
+// membersQuery is the visibility query for the running rotations of a
+// member. A rotation that has just continued as new may not be listed as
+// running yet (visibility lags the new run by a moment), so runs closed by
+// a continue-as-new in the last minutes count too: an update to the
+// workflow id reaches its current run.
+func membersQuery(member string, now time.Time) string {
+	return fmt.Sprintf("WorkflowType = '%s' AND %s = '%s' AND (ExecutionStatus = 'Running' OR (ExecutionStatus = 'ContinuedAsNew' AND CloseTime > '%s'))",
+		workflowType, workflows.AttrMembers, strings.ReplaceAll(member, "'", ""), now.Add(-canLag).UTC().Format(time.RFC3339))
 }
+
+// canLag is how far back a continue-as-new counts in membersQuery.
+const canLag = 5 * time.Minute
 
 func runAway(name string) func([]string, io.Writer) error {
 	return func(args []string, stdout io.Writer) error {
@@ -332,12 +339,14 @@ func runAway(name string) func([]string, io.Writer) error {
 		if a.rotation != "" {
 			rotations = []string{a.rotation}
 		} else {
-			rows, err := listRotations(ctx, c, membersQuery(a.member))
+			rows, err := listRotations(ctx, c, membersQuery(a.member, time.Now()))
 			if err != nil {
 				return err
 			}
 			for _, r := range rows {
-				rotations = append(rotations, r.Rotation)
+				if !slices.Contains(rotations, r.Rotation) {
+					rotations = append(rotations, r.Rotation)
+				}
 			}
 			if len(rotations) == 0 {
 				return fmt.Errorf("%s is in no running rotation (rota list shows them)", a.member)

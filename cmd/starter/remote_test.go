@@ -361,12 +361,13 @@ func TestRotationsOf(t *testing.T) {
 }
 
 func TestMembersQuery(t *testing.T) {
-	got := membersQuery("alice")
-	want := "WorkflowType = 'RotationWorkflow' AND ExecutionStatus = 'Running' AND RotaMembers = 'alice'"
+	now := time.Date(2026, 12, 2, 15, 0, 0, 0, time.UTC)
+	got := membersQuery("alice", now)
+	want := "WorkflowType = 'RotationWorkflow' AND RotaMembers = 'alice' AND (ExecutionStatus = 'Running' OR (ExecutionStatus = 'ContinuedAsNew' AND CloseTime > '2026-12-02T14:55:00Z'))"
 	if got != want {
 		t.Errorf("got %q", got)
 	}
-	if q := membersQuery("x' OR 'a'='a"); strings.Count(q, "'") != 6 {
+	if q := membersQuery("x' OR 'a'='a", now); strings.Count(q, "'") != 10 {
 		t.Errorf("quotes not stripped: %q", q)
 	}
 }
