@@ -316,17 +316,23 @@ func TestChangesAreChecked(t *testing.T) {
 }
 
 func TestSwapThatBreaksANeedIsRejected(t *testing.T) {
-	p, st := planned(t, "solar-lottery-demo.yaml", "set", 12)
+	p, st := planned(t, "solar-lottery-demo.yaml", "set", 26)
 	cfg := scenario(t, "solar-lottery-demo.yaml")
 	lead := func(id string) bool { m, _ := cfg.Member(id); return m.Level("lead") > 0 }
 	now := st.Shifts[0].Start
-	// The lead of shift 1 swaps with a non-lead of shift 2 who is not a
-	// lead: shift 1 loses its lead and shift 2 gets two.
-	a, b := st.Shifts[1], st.Shifts[2]
+	// The lead of a shift swaps with a non-lead of the next one: the
+	// first loses its lead and the second gets two. The first shift from
+	// shift 1 whose lead is not also its mobile, so that the lead is what
+	// it loses first.
+	mobile := func(id string) bool { m, _ := cfg.Member(id); return m.Level("mobile") > 0 }
+	var a, b engine.Shift
 	var ma, mb string
-	for _, m := range a.Assignees {
-		if lead(m) {
-			ma = m
+	for i := 1; i+1 < len(st.Shifts) && ma == ""; i++ {
+		a, b = st.Shifts[i], st.Shifts[i+1]
+		for _, m := range a.Assignees {
+			if lead(m) && !mobile(m) {
+				ma = m
+			}
 		}
 	}
 	for _, m := range b.Assignees {

@@ -43,6 +43,7 @@ type layerInfo struct {
 	from, until []time.Time // membership bounds per position; zero: unbounded
 	needs       []needInfo
 	qual        [][]bool // qual[n][pos]: the member at pos qualifies for need n
+	home        []int    // per position: the member's team (a need with a max), -1: none; nil: no such need
 }
 
 // New builds a planner for rot. members are all members of the config
@@ -103,10 +104,61 @@ func New(rot *config.Rotation, members []config.Member) (*Planner, error) {
 			info.needs = append(info.needs, ni)
 			info.qual = append(info.qual, q)
 		}
+		info.home = homes(&info)
 		p.byName[l.Name] = li
 		p.layers = append(p.layers, info)
 	}
 	return p, nil
+}
+
+// homes returns each member's team in l: of the needs with a max they
+// qualify for, the one that shares members with the fewest other such
+// needs, then the smallest, then the first. Teams such as ABC-FS1 (at most
+// one per shift) share members only with a role that cuts across them,
+// such as lead. It returns nil when l has no need with a max.
+func homes(l *layerInfo) []int {
+	capped := []int{}
+	for n, need := range l.needs {
+		if need.max >= 0 {
+			capped = append(capped, n)
+		}
+	}
+	if len(capped) == 0 {
+		return nil
+	}
+	size := make([]int, len(l.needs))
+	overlaps := make([]int, len(l.needs))
+	for _, a := range capped {
+		for pos := range l.members {
+			if l.qual[a][pos] {
+				size[a]++
+			}
+		}
+		for _, b := range capped {
+			if a == b {
+				continue
+			}
+			for pos := range l.members {
+				if l.qual[a][pos] && l.qual[b][pos] {
+					overlaps[a]++
+					break
+				}
+			}
+		}
+	}
+	home := make([]int, len(l.members))
+	for pos := range l.members {
+		home[pos] = -1
+		for _, n := range capped {
+			if !l.qual[n][pos] {
+				continue
+			}
+			if h := home[pos]; h < 0 || overlaps[n] < overlaps[h] || overlaps[n] == overlaps[h] && size[n] < size[h] {
+				home[pos] = n
+			}
+		}
+	}
+	return home
 }
 
 // tieBreak is a member's place in the last tie-break: a hash of the seed

@@ -10,6 +10,7 @@ type ranking struct {
 	keys   []fairKey
 	heap   []int32 // indexes into keys, a heap by less
 	less   func(a, b *fairKey) bool
+	teams  []float64 // fair, on a layer with teams: each team's mean surplus, see teamRanking
 }
 
 // sortedRanking is a ranking already in order.

@@ -54,7 +54,12 @@ func (s *solver) pick(pos int, sign int) {
 // need returns the ranking of the candidates who qualify for need n.
 func (s *solver) need(n int) *ranking {
 	if s.byNeed[n] == nil {
-		s.byNeed[n] = s.rank.sub(func(pos int) bool { return s.l.qual[n][pos] })
+		keep := func(pos int) bool { return s.l.qual[n][pos] }
+		if s.rank.teams != nil && s.rank.keys != nil {
+			s.byNeed[n] = s.rank.teamRanking(s.l, keep)
+		} else {
+			s.byNeed[n] = s.rank.sub(keep)
+		}
 	}
 	return s.byNeed[n]
 }

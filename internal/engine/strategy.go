@@ -31,6 +31,7 @@ type fairKey struct {
 	keys      [4]int64
 	lastCount int // 0: never served
 	tie       uint64
+	total     float64 // surplus of total load, for the team bands of teamRanking
 }
 
 // quantize turns a load into a whole number of millionths, so that equal
@@ -55,7 +56,8 @@ func quantize(x float64) int64 { return int64(math.Round(x * 1e6)) }
 //     seeded tie-break.
 //
 // Under a rest rule, choose may take instead a reservation's set, one that
-// rule 2 allows too (see reservation).
+// rule 2 allows too (see reservation). On a layer with teams, the solver
+// ranks the candidates of its scarcest need by team first (teamRanking).
 //
 // elig are everyone who could have taken the shift (free, or resting): the
 // band of rule 2 is measured over them.
@@ -72,7 +74,7 @@ func (p *Planner) fairOrder(w *work, l *layerInfo, sh *Shift, elig, free []int) 
 		m := &p.members[l.members[pos]]
 		led := w.ledger(p, l.members[pos])
 		over := surplus(led)
-		k := fairKey{pos: pos, tie: m.tie}
+		k := fairKey{pos: pos, tie: m.tie, total: over.Total()}
 		if led != nil {
 			k.lastCount = led.Last.Count
 		}
@@ -90,7 +92,72 @@ func (p *Planner) fairOrder(w *work, l *layerInfo, sh *Shift, elig, free []int) 
 		}
 		keys[i] = k
 	}
-	return heapRanking(keys, fairBefore)
+	r := heapRanking(keys, fairBefore)
+	r.teams = p.teamMeans(w, l, elig)
+	return r
+}
+
+// teamMeans returns, on a layer with teams (see homes), the mean surplus
+// of total load of each team's members in elig, by need (NaN: not a team,
+// or nobody in elig); nil on a layer without teams.
+func (p *Planner) teamMeans(w *work, l *layerInfo, elig []int) []float64 {
+	if l.home == nil {
+		return nil
+	}
+	sum := make([]float64, len(l.needs))
+	cnt := make([]int, len(l.needs))
+	for _, pos := range elig {
+		if h := l.home[pos]; h >= 0 {
+			sum[h] += surplus(w.ledger(p, l.members[pos])).Total()
+			cnt[h]++
+		}
+	}
+	for n := range sum {
+		sum[n] = math.NaN()
+		if cnt[n] > 0 {
+			sum[n] = 0
+		}
+	}
+	for _, pos := range elig {
+		if h := l.home[pos]; h >= 0 {
+			sum[h] += surplus(w.ledger(p, l.members[pos])).Total() / float64(cnt[h])
+		}
+	}
+	return sum
+}
+
+// teamBand is the width of a band of team load, in shifts.
+const teamBand = 1.0 / 8
+
+// teamRanking ranks the candidates of a need (those keep allows) on a layer
+// with teams, for the solver when that need is the scarcest: before rule
+// 2's band of total load, by band of the candidate's surplus less their
+// team's mean (an eighth of a shift wide). A team's load is set by its
+// seats, not by the total: ranked against everyone, a member who covers a
+// scarce need (the lead or the one mobile of a team that is behind in
+// total) would take it whenever free and run ahead of their team, while
+// the lead of a team at its mean would fall behind theirs.
+func (r *ranking) teamRanking(l *layerInfo, keep func(pos int) bool) *ranking {
+	keys := []fairKey{}
+	rel := []float64{}
+	least := math.Inf(1)
+	for i := range r.keys {
+		k := r.keys[i]
+		if !keep(k.pos) {
+			continue
+		}
+		x := k.total
+		if h := l.home[k.pos]; h >= 0 && !math.IsNaN(r.teams[h]) {
+			x -= r.teams[h]
+		}
+		keys = append(keys, k)
+		rel = append(rel, x)
+		least = min(least, x)
+	}
+	for i := range keys {
+		keys[i].keys[1] += -int64(math.Floor((rel[i]-least)/teamBand+0.5)) << 20
+	}
+	return heapRanking(keys, r.less)
 }
 
 // fairBefore reports whether a ranks before b.
