@@ -59,14 +59,39 @@ func Load(paths ...string) (*Config, error) {
 		l.errAt(pos{}, "", "no configuration file given")
 	}
 	for _, p := range paths {
-		data, err := os.ReadFile(p)
+		data, err := readFile(p)
 		if err != nil {
-			l.errAt(pos{file: p}, "", "cannot read: %s", plainErr(err))
+			l.errAt(pos{file: p}, "", "%s", err)
 			continue
 		}
 		l.file(p, data, filepath.Dir(p))
 	}
 	return l.finish()
+}
+
+// MaxFileSize is the largest config file read (64 MiB: a million members
+// fit). A larger one, or an endless one such as /dev/zero, is an error
+// that names the limit, not a crash.
+const MaxFileSize = 64 << 20
+
+// maxFileSize is MaxFileSize; tests lower it.
+var maxFileSize int64 = MaxFileSize
+
+// readFile reads a config file, at most maxFileSize bytes of it.
+func readFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read: %s", plainErr(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read: %s", plainErr(err))
+	}
+	if int64(len(data)) > maxFileSize {
+		return nil, fmt.Errorf("larger than %d MiB, the most a config file may be", maxFileSize>>20)
+	}
+	return data, nil
 }
 
 // Parse reads one file's contents. name is used in errors; dir is the
