@@ -73,20 +73,20 @@ func FeedShifts(p *engine.Planner, st *engine.State, now time.Time) ([]feed.Shif
 	final := 0
 	for _, sh := range st.Shifts {
 		if sh.End.After(now) {
-			if final == feed.MaxFinal {
-				// Cut short: what lies beyond is not in the window, so
-				// nothing there is cancelled; no forecast either.
-				w.To = sh.Start
-				break
-			}
 			final++
+		}
+		if final > feed.MaxFinal {
+			// Cut short: what lies beyond is not in the window, so
+			// nothing there is cancelled; no forecast either.
+			w.To = sh.Start
+			break
 		}
 		out = append(out, feedShift(sh, false))
 	}
 	if len(st.Shifts) > 0 {
 		w.From = st.Shifts[0].Start
 	}
-	if final == feed.MaxFinal && len(out) < len(st.Shifts) {
+	if final > feed.MaxFinal {
 		return out, w
 	}
 	from := now

@@ -140,8 +140,8 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, kind, id stri
 
 // notFound is the one answer to every feed or schedule page request that
 // is not served: a wrong, missing or outdated token, an unknown feed or
-// rotation, a name not ending in .ics, a server without a secret. It is byte for byte the mux's answer to
-// an unknown path (http.NotFound), so that no answer tells a guessed feed
+// rotation, a name not ending in .ics, a server without a secret. It is
+// byte for byte the mux's answer to an unknown path (http.NotFound), so that no answer tells a guessed feed
 // or token from another. The reason is only logged (never the token).
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request, kind, reason string) {
 	s.log().Debug("feed not served", "kind", kind, "reason", reason)

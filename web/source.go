@@ -53,16 +53,13 @@ func TemporalSource(c client.Client) Source { return temporalSource{c} }
 
 type temporalSource struct{ c client.Client }
 
-// runningRotations selects the running rotation workflows (as `rota list`).
-const runningRotations = "WorkflowType = '" + workflows.WorkflowType + "' AND ExecutionStatus = 'Running'"
-
 // Rotations lists the running rotations' ids, sorted, through visibility.
 func (s temporalSource) Rotations(ctx context.Context) ([]string, error) {
 	var ids []string
 	var token []byte
 	for {
 		resp, err := s.c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			Query: runningRotations, NextPageToken: token, PageSize: 200})
+			Query: workflows.RunningQuery, NextPageToken: token, PageSize: 200})
 		if err != nil {
 			return nil, fmt.Errorf("list rotations: %w", err)
 		}

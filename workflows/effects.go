@@ -206,8 +206,8 @@ func (w *rotation) enqueueChangeNotice(now time.Time, n activities.ChangeNotice,
 }
 
 // enqueueCalendar queues a publication of the shifts changed since the
-// last one.
-func (w *rotation) enqueueCalendar(now time.Time) {
+// last one; debounce: feedDebounce from now.
+func (w *rotation) enqueueCalendar(now time.Time, debounce bool) {
 	e := activities.Effect{
 		Key:  activities.Key(w.st.Rotation.ID, "calendar", fmt.Sprint(w.st.Publications+1)),
 		Kind: activities.EffectCalendar, Rotation: w.st.Rotation.ID,
@@ -219,9 +219,7 @@ func (w *rotation) enqueueCalendar(now time.Time) {
 	w.st.Unpublished, w.st.UnpublishedAll = nil, false
 	w.st.Publications++
 	w.enqueue(now, "calendar", now.Add(calendarTTL), e)
-	if w.feeds && w.changed && len(w.st.Feed) > 0 {
-		// After an operation, wait for the rest of the burst; a feed
-		// never published (a rotation just started) goes out at once.
+	if debounce {
 		for i := range w.st.Effects {
 			if p := &w.st.Effects[i]; p.Effect.Key == e.Key {
 				p.NextTry = now.Add(feedDebounce)

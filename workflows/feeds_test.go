@@ -170,3 +170,55 @@ func TestPublishedFeedsAgreeWithSchedule(t *testing.T) {
 		}
 	}
 }
+
+// TestFeedPublicationIsDebounced: three changes a few seconds apart make one
+// publication, feedDebounce after the last, that holds all three.
+func TestFeedPublicationIsDebounced(t *testing.T) {
+	rot, members := scenario(t, "sre", 0)
+	start := startOf(t, &rot)
+	burst := start.Add(2*24*time.Hour + time.Hour)
+	rec := &recorder{}
+	var left []string
+	var outs []*outcome
+	steps := []*at{
+		{when: burst, fn: func(env *testsuite.TestWorkflowEnvironment) {
+			final := query[render.Plan](t, env, QuerySchedule, ScheduleQuery{From: start.Add(8 * 24 * time.Hour), To: start.Add(20 * 24 * time.Hour)}).Shifts
+			for i := 0; i < 3; i++ {
+				sh := final[4*i]
+				left = append(left, sh.ID)
+				env.RegisterDelayedCallback(func() {
+					outs = append(outs, update(env, LeaveShift, LeaveShiftInput{Shift: sh.ID, Member: sh.Assignees[0], Reason: "burst"}))
+				}, time.Duration(2*i)*time.Second)
+			}
+		}},
+		{when: burst.Add(time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) { env.CancelWorkflow() }},
+	}
+	if _, err := runAll(t, rec, start, RotationInput{Rotation: rot, Members: members}, steps); err == nil {
+		t.Fatal("want the workflow canceled")
+	}
+	for i, o := range outs {
+		if o == nil || !o.completed || o.failed != nil || o.rejected != nil {
+			t.Fatalf("leave_shift %d: %+v", i, o)
+		}
+	}
+	var during []call
+	for _, c := range rec.all("publish") {
+		if !c.At.Before(burst) && c.At.Before(burst.Add(time.Hour)) {
+			during = append(during, c)
+		}
+	}
+	last := burst.Add(4 * time.Second)
+	if len(during) != 1 || during[0].At.Before(last.Add(feedDebounce)) {
+		var at []time.Time
+		for _, c := range during {
+			at = append(at, c.At)
+		}
+		t.Fatalf("publications after the burst at %v, want one, %s after the last change (%s)", at, feedDebounce, last)
+	}
+	for _, id := range left {
+		i := slices.IndexFunc(during[0].Feed.Events, func(e feed.Event) bool { return e.Shift == id })
+		if i < 0 || during[0].Feed.Events[i].Seq < 1 {
+			t.Errorf("%s: not changed in the publication", id)
+		}
+	}
+}

@@ -21,6 +21,10 @@ const TaskQueue = "rota"
 // function's name): visibility queries select rotations by it.
 const WorkflowType = "RotationWorkflow"
 
+// RunningQuery is the visibility query of the running rotations (rota list,
+// the schedule pages' index).
+const RunningQuery = "WorkflowType = '" + WorkflowType + "' AND ExecutionStatus = 'Running'"
+
 // WorkflowID is the id of the workflow that runs a rotation.
 func WorkflowID(rotation string) string { return "rota/" + rotation }
 
@@ -29,8 +33,9 @@ func WorkflowID(rotation string) string { return "rota/" + rotation }
 // client, which gets an answer at once).
 //
 // An update's payload is the operation's input struct below; it answers an
-// Answer (the shifts changed and one note per seat that changed hands). A refused update fails with a temporal.ApplicationError of type
-// "Rejected" whose message says why: refused by its validator (nothing is
+// Answer (the shifts changed and one note per seat that changed hands). A
+// refused update fails with a temporal.ApplicationError of type "Rejected"
+// whose message says why: refused by its validator (nothing is
 // recorded), or, rarely, by the engine when it runs (recorded in the audit).
 // An update sent again with the same update id gets the first answer, also
 // after a continue-as-new (the server deduplicates ids within one run only;

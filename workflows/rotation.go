@@ -284,7 +284,7 @@ func (w *rotation) submit(ctx workflow.Context, name string, op operation) (Answ
 			return Answer{}, rejection(e.Reason)
 		}
 		at := e.Time
-		return Answer{Change: engine.Change{Shifts: nonNil(e.Shifts), Notes: nonNil(e.Notes)}, AnsweredAt: &at}, nil
+		return Answer{Change: engine.Change{Shifts: e.Shifts, Notes: e.Notes}, AnsweredAt: &at}, nil
 	}
 	w.takeSignals(ctx)
 	f, done := workflow.NewFuture(ctx)
@@ -300,13 +300,6 @@ func updateID(ctx workflow.Context) string {
 		return u.ID
 	}
 	return ""
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // --- deadlines
@@ -516,8 +509,10 @@ func (w *rotation) handOff(ctx workflow.Context, now time.Time) {
 // flush queues a calendar publication of the shifts that changed, if any.
 func (w *rotation) flush(ctx workflow.Context) {
 	if len(w.st.Unpublished) > 0 || w.st.UnpublishedAll {
-		w.feedsOn(ctx)
-		w.enqueueCalendar(workflow.Now(ctx))
+		// After an operation, a feed waits for the rest of the burst; one
+		// never published (a rotation just started) goes out at once.
+		debounce := w.feedsOn(ctx) && w.changed && len(w.st.Feed) > 0
+		w.enqueueCalendar(workflow.Now(ctx), debounce)
 	}
 	w.changed = false
 }

@@ -46,23 +46,16 @@ func runFeeds(args []string, stdout io.Writer) error {
 	if err := feedstore.CheckID(id); err != nil {
 		return usagef("%s", err)
 	}
-	set, err := feedstore.FromEnv(getenv)
-	if err != nil {
-		return err
-	}
-	if len(set.Secret) == 0 {
-		return errors.New("no feed secret: set ROTA_FEED_SECRET or ROTA_FEED_SECRET_FILE as the worker has it (after make run: source .data/try.env)")
-	}
-	if *base != "" {
-		set.BaseURL = *base
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
-	st, err := feedstore.Open(ctx, set.Bucket)
+	set, st, err := openFeeds(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if *base != "" {
+		set.BaseURL = *base
+	}
 
 	// The feeds published under id: a rotation's, a member's, or both.
 	var kinds []string
@@ -109,6 +102,20 @@ func runFeeds(args []string, stdout io.Writer) error {
 	return nil
 }
 
+// openFeeds opens the feed bucket with the settings the worker has (the
+// environment), which must include the secret that signs the URLs.
+func openFeeds(ctx context.Context) (feedstore.Settings, *feedstore.Store, error) {
+	set, err := feedstore.FromEnv(getenv)
+	if err != nil {
+		return set, nil, err
+	}
+	if len(set.Secret) == 0 {
+		return set, nil, errors.New("no feed secret: set ROTA_FEED_SECRET or ROTA_FEED_SECRET_FILE as the worker has it (after make run: source .data/try.env)")
+	}
+	st, err := feedstore.Open(ctx, set.Bucket)
+	return set, st, err
+}
+
 // linksOf signs the URLs of a feed of generation gen.
 func linksOf(set feedstore.Settings, kind, id string, gen int) feedLinks {
 	tok := feed.Token(set.Secret, kind, id, gen)
@@ -134,16 +141,11 @@ func applyFeedLinks(w io.Writer, started []string) {
 	if len(started) == 0 {
 		return
 	}
-	set, err := feedstore.FromEnv(getenv)
-	if err != nil || len(set.Secret) == 0 {
-		fmt.Fprintln(w, "calendar feeds: rota feeds ROTATION prints a rotation's subscription URL (it needs ROTA_FEED_SECRET as the worker has it)")
-		return
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	st, err := feedstore.Open(ctx, set.Bucket)
+	set, st, err := openFeeds(ctx)
 	if err != nil {
-		fmt.Fprintf(w, "calendar feeds: %s\n", err)
+		fmt.Fprintf(w, "calendar feeds: %s; rota feeds ROTATION prints a rotation's subscription URL once it is set\n", err)
 		return
 	}
 	defer st.Close()

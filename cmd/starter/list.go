@@ -36,7 +36,7 @@ type listedRotation struct {
 const rotationsQuery = "WorkflowType = '" + workflowType + "'"
 
 // runningQuery lists running rotation workflows.
-const runningQuery = rotationsQuery + " AND ExecutionStatus = 'Running'"
+const runningQuery = workflows.RunningQuery
 
 // listRotations runs a visibility query, newest first, every page.
 func listRotations(ctx context.Context, c client.Client, q string) ([]listedRotation, error) {

@@ -113,14 +113,10 @@ func (p *Planner) teamMeans(w *work, l *layerInfo, elig []int) []float64 {
 		}
 	}
 	for n := range sum {
-		sum[n] = math.NaN()
-		if cnt[n] > 0 {
-			sum[n] = 0
-		}
-	}
-	for _, pos := range elig {
-		if h := l.home[pos]; h >= 0 {
-			sum[h] += surplus(w.ledger(p, l.members[pos])).Total() / float64(cnt[h])
+		if cnt[n] == 0 {
+			sum[n] = math.NaN()
+		} else {
+			sum[n] /= float64(cnt[n])
 		}
 	}
 	return sum
