@@ -18,13 +18,35 @@ import (
 	"github.com/rota-scheduler/rota/internal/feed"
 )
 
-// Notifier talks to people: direct messages, channel announcements, the
-// on-call user group and the channel topic.
+// Notifier talks to people: direct messages, channel posts, the on-call
+// user group and the channel topic.
 type Notifier interface {
-	DirectMessage(ctx context.Context, member config.Member, text, key string) error
-	Announce(ctx context.Context, channel, text, key string) error
+	DirectMessage(ctx context.Context, member config.Member, msg Message, p Post) (Posted, error)
+	Announce(ctx context.Context, channel string, msg Message, p Post) (Posted, error)
+	// SetUsergroup sets the group to exactly members (never none).
 	SetUsergroup(ctx context.Context, usergroup string, members []config.Member, key string) error
+	// SetTopic sets rota's part of the channel's topic.
 	SetTopic(ctx context.Context, channel, topic, key string) error
+}
+
+// Post says how a message is sent.
+type Post struct {
+	// Key is the idempotency key; it travels with the message.
+	Key string
+	// Thread is the post this one replies to ("" for none); Broadcast: a
+	// reply the channel sees too.
+	Thread    string
+	Broadcast bool
+	// Retry: an earlier try may have posted the message (its reply was
+	// lost), so look for it before posting.
+	Retry bool
+}
+
+// Posted says where a message went: the conversation and the message's
+// timestamp, which later messages reply to.
+type Posted struct {
+	Channel string `json:"channel,omitempty"`
+	TS      string `json:"ts,omitempty"`
 }
 
 // CalendarPublisher publishes a rotation's calendar feeds: the rotation's
@@ -61,7 +83,7 @@ func Key(id string, event ...string) string {
 	return strings.Join(append([]string{id}, event...), "/")
 }
 
-// ChangeNotice describes an accepted change, for ChangeText.
+// ChangeNotice describes an accepted change, for ChangeMessage.
 type ChangeNotice struct {
 	Operation   string         `json:"operation"`
 	Summary     string         `json:"summary"`

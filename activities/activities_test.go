@@ -220,10 +220,12 @@ func (f *flaky) do(key string) error {
 	f.sent = append(f.sent, key)
 	return nil
 }
-func (f *flaky) DirectMessage(_ context.Context, _ config.Member, _, key string) error {
-	return f.do(key)
+func (f *flaky) DirectMessage(_ context.Context, _ config.Member, _ Message, p Post) (Posted, error) {
+	return Posted{}, f.do(p.Key)
 }
-func (f *flaky) Announce(_ context.Context, _, _, key string) error { return f.do(key) }
+func (f *flaky) Announce(_ context.Context, _ string, _ Message, p Post) (Posted, error) {
+	return Posted{}, f.do(p.Key)
+}
 func (f *flaky) SetUsergroup(_ context.Context, _ string, _ []config.Member, key string) error {
 	return f.do(key)
 }
@@ -279,14 +281,17 @@ func TestTexts(t *testing.T) {
 	sh := engine.Shift{ID: "sre/main/2026-12-01T09:00:00Z", Start: start, End: start.Add(24 * time.Hour), Assignees: []string{"ny", "lon"}}
 	ny := config.Member{ID: "ny", Name: "New York", Timezone: "America/New_York"}
 	lon := config.Member{ID: "lon", Name: "London"}
-	if s := NotifyText(&r, sh, ny); !strings.Contains(s, "Tue 2026-12-01 04:00 EST") || !strings.Contains(s, "watch the alerts") || !strings.Contains(s, "With you: lon") {
+	if s := NotifyMessage(&r, sh, ny, []config.Member{ny, lon}).Text(); !strings.Contains(s, "Tue 2026-12-01 04:00 EST") ||
+		!strings.Contains(s, "(America/New_York)") || !strings.Contains(s, "- [ ] watch the alerts") || !strings.Contains(s, "With you: London.") ||
+		!strings.Contains(s, "rota leave-shift --shift sre/main/2026-12-01T09:00:00Z --member ny --reason TEXT") {
 		t.Errorf("message to ny: %q", s)
 	}
-	if s := NotifyText(&r, sh, lon); !strings.Contains(s, "Tue 2026-12-01 09:00 GMT") {
+	if s := NotifyMessage(&r, sh, lon, []config.Member{ny, lon}).Text(); !strings.Contains(s, "Tue 2026-12-01 09:00 GMT") {
 		t.Errorf("message to lon: %q", s)
 	}
-	if s := HandoffText(&r, sh, []config.Member{ny, lon}); s != "New York, London are now on call for SRE primary on-call, until Wed 2026-12-02 09:00 GMT." {
-		t.Errorf("announcement: %q", s)
+	m := HandoffMessage(&r, sh, []config.Member{{ID: "ann", Name: "Ann"}}, []config.Member{ny, lon})
+	if m.Title != "SRE primary on-call: Ann hands over to New York, London" || m.Lines[0] != "New York, London on call until Wed 2026-12-02 09:00 GMT." {
+		t.Errorf("announcement: %+v", m)
 	}
 }
 

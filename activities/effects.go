@@ -37,7 +37,14 @@ type Effect struct {
 	Member *config.Member `json:"member,omitempty"`
 	// Members are the people on shift (usergroup, pager).
 	Members []config.Member `json:"members,omitempty"`
-	Text    string          `json:"text,omitempty"`
+	// Message is a direct message or a channel post; Text a topic (or a
+	// message queued before Message existed).
+	Message *Message `json:"message,omitempty"`
+	Text    string   `json:"text,omitempty"`
+	// Thread is the post a message replies to.
+	Thread string `json:"thread,omitempty"`
+	// Attempt counts the tries before this one.
+	Attempt int `json:"attempt,omitempty"`
 	// Shift is the shift a pager override is for.
 	Shift *engine.Shift `json:"shift,omitempty"`
 	// Rotation and Changed are a calendar publication: the ids of the
@@ -58,8 +65,13 @@ type Outcome struct {
 	Key   string `json:"key"`
 	Error string `json:"error,omitempty"`
 	// Permanent: trying again will not help (bad token, unknown channel
-	// or user).
-	Permanent bool `json:"permanent,omitempty"`
+	// or user); Advice says what will.
+	Permanent bool   `json:"permanent,omitempty"`
+	Advice    string `json:"advice,omitempty"`
+	// RetryAfter is how long the service asked us to wait (a rate limit).
+	RetryAfter time.Duration `json:"retry_after,omitempty"`
+	// Posted is where a message went.
+	Posted *Posted `json:"posted,omitempty"`
 }
 
 // DeliverResult has one outcome per effect, in the input's order.
@@ -89,13 +101,24 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
+		if activity.IsActivity(ctx) && activity.GetInfo(ctx).Attempt > 1 {
+			e.Attempt++ // this activity was cut short: the send may be done
+		}
 		sctx, cancel := context.WithTimeout(ctx, sendTimeout)
-		err := a.send(sctx, e)
+		posted, err := a.send(sctx, e)
 		cancel()
+		if posted != (Posted{}) {
+			out.Outcomes[i].Posted = &posted
+		}
 		if err != nil {
-			out.Outcomes[i].Error = err.Error()
-			out.Outcomes[i].Permanent = IsPermanent(err)
-			a.log().Warn("send failed", "kind", e.Kind, "key", e.Key, "error", err, "permanent", out.Outcomes[i].Permanent)
+			o := &out.Outcomes[i]
+			o.Error = err.Error()
+			var se *SendError
+			if errors.As(err, &se) {
+				o.Advice, o.RetryAfter = se.Advice, se.RetryAfter
+			}
+			o.Permanent = IsPermanent(err)
+			a.log().Warn("send failed", "kind", e.Kind, "key", e.Key, "error", err, "permanent", o.Permanent)
 			continue
 		}
 		done = append(done, e.Key)
@@ -108,71 +131,84 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 
 // send performs one effect with the injected clients; a missing client
 // logs and succeeds (the worker said at start-up which ones it lacks).
-func (a *Activities) send(ctx context.Context, e Effect) error {
+func (a *Activities) send(ctx context.Context, e Effect) (Posted, error) {
 	switch e.Kind {
 	case EffectDM, EffectAnnounce, EffectUsergroup, EffectTopic:
 		if a.Notifier == nil {
 			a.log().Info("no notifier", "kind", e.Kind, "key", e.Key)
-			return nil
+			return Posted{}, nil
 		}
 	case EffectPager:
 		if a.Pager == nil {
 			a.log().Info("no pager", "key", e.Key)
-			return nil
+			return Posted{}, nil
 		}
 	case EffectCalendar:
 		if a.Calendars == nil {
 			a.log().Info("no calendar publisher", "key", e.Key)
-			return nil
+			return Posted{}, nil
 		}
 	}
+	msg := Message{Title: e.Text}
+	if e.Message != nil {
+		msg = *e.Message
+	}
+	p := Post{Key: e.Key, Thread: e.Thread, Retry: e.Attempt > 0}
 	switch e.Kind {
 	case EffectDM:
 		if e.Member == nil {
-			return Permanent(errors.New("direct message without a recipient"))
+			return Posted{}, Permanent(errors.New("direct message without a recipient"))
 		}
-		return a.Notifier.DirectMessage(ctx, *e.Member, e.Text, e.Key)
+		return a.Notifier.DirectMessage(ctx, *e.Member, msg, p)
 	case EffectAnnounce:
-		return a.Notifier.Announce(ctx, e.To, e.Text, e.Key)
+		p.Broadcast = p.Thread != ""
+		return a.Notifier.Announce(ctx, e.To, msg, p)
 	case EffectUsergroup:
-		return a.Notifier.SetUsergroup(ctx, e.To, e.Members, e.Key)
+		return Posted{}, a.Notifier.SetUsergroup(ctx, e.To, e.Members, e.Key)
 	case EffectTopic:
-		return a.Notifier.SetTopic(ctx, e.To, e.Text, e.Key)
+		return Posted{}, a.Notifier.SetTopic(ctx, e.To, e.Text, e.Key)
 	case EffectPager:
 		if e.Shift == nil {
-			return Permanent(errors.New("pager override without a shift"))
+			return Posted{}, Permanent(errors.New("pager override without a shift"))
 		}
-		return a.Pager.Override(ctx, e.To, *e.Shift, e.Members, e.Key)
+		return Posted{}, a.Pager.Override(ctx, e.To, *e.Shift, e.Members, e.Key)
 	case EffectCalendar:
 		// A publication queued by a run older than calendar feeds: the
 		// workflow publishes through PublishFeed from its next run on.
 		a.log().Info("calendar publication left to the rotation's next run", "rotation", e.Rotation, "key", e.Key)
-		return nil
+		return Posted{}, nil
 	}
-	return Permanent(fmt.Errorf("unknown kind of effect %q", e.Kind))
+	return Posted{}, Permanent(fmt.Errorf("unknown kind of effect %q", e.Kind))
 }
 
-// permanent marks an error that trying again will not heal.
-type permanent struct{ err error }
+// SendError is a failed send with what the workflow needs to know of it.
+type SendError struct {
+	Err error
+	// Permanent: trying again will not heal it (a bad token, an unknown
+	// channel or user); Advice says what a person should do.
+	Permanent bool
+	Advice    string
+	// RetryAfter is how long the service asked to wait (a rate limit).
+	RetryAfter time.Duration
+}
 
-func (p permanent) Error() string { return p.err.Error() }
-func (p permanent) Unwrap() error { return p.err }
+func (e *SendError) Error() string { return e.Err.Error() }
+func (e *SendError) Unwrap() error { return e.Err }
 
-// Permanent marks err as one that will not heal by trying again (a bad
-// token, an unknown channel or user): the workflow gives the send up at
-// once and says so.
+// Permanent marks err as one that will not heal by trying again: the
+// workflow gives the send up at once and says so.
 func Permanent(err error) error {
 	if err == nil {
 		return nil
 	}
-	return permanent{err}
+	return &SendError{Err: err, Permanent: true}
 }
 
 // IsPermanent reports whether err was marked Permanent, or is a
 // non-retryable Temporal application error.
 func IsPermanent(err error) bool {
-	var p permanent
-	if errors.As(err, &p) {
+	var se *SendError
+	if errors.As(err, &se) && se.Permanent {
 		return true
 	}
 	var app *temporal.ApplicationError

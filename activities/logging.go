@@ -11,8 +11,8 @@ import (
 )
 
 // The logging implementations write every side effect to a slog.Logger
-// instead of performing it. The worker uses them until the Slack, Opsgenie
-// and calendar clients exist.
+// instead of performing it. The worker uses them for each service it has
+// no credentials for.
 
 // LogNotifier logs messages instead of sending them.
 type LogNotifier struct{ Logger *slog.Logger }
@@ -33,15 +33,15 @@ func ids(ms []config.Member) []string {
 }
 
 // DirectMessage logs a direct message to member.
-func (n LogNotifier) DirectMessage(ctx context.Context, member config.Member, text, key string) error {
-	orDefault(n.Logger).InfoContext(ctx, "direct message", "member", member.ID, "slack", member.Slack, "key", key, "text", text)
-	return nil
+func (n LogNotifier) DirectMessage(ctx context.Context, member config.Member, msg Message, p Post) (Posted, error) {
+	orDefault(n.Logger).InfoContext(ctx, "direct message", "member", member.ID, "slack", member.Slack, "key", p.Key, "text", msg.Text())
+	return Posted{}, nil
 }
 
 // Announce logs a channel announcement.
-func (n LogNotifier) Announce(ctx context.Context, channel, text, key string) error {
-	orDefault(n.Logger).InfoContext(ctx, "announce", "channel", channel, "key", key, "text", text)
-	return nil
+func (n LogNotifier) Announce(ctx context.Context, channel string, msg Message, p Post) (Posted, error) {
+	orDefault(n.Logger).InfoContext(ctx, "announce", "channel", channel, "key", p.Key, "text", msg.Text())
+	return Posted{}, nil
 }
 
 // SetUsergroup logs the new members of a user group.

@@ -47,12 +47,12 @@ func (r *recorder) add(c call) error {
 	return nil
 }
 
-func (r *recorder) DirectMessage(_ context.Context, m config.Member, _, key string) error {
-	return r.add(call{Method: "DirectMessage", Target: m.ID, Key: key})
+func (r *recorder) DirectMessage(_ context.Context, m config.Member, _ activities.Message, p activities.Post) (activities.Posted, error) {
+	return activities.Posted{}, r.add(call{Method: "DirectMessage", Target: m.ID, Key: p.Key})
 }
 
-func (r *recorder) Announce(_ context.Context, channel, _, key string) error {
-	return r.add(call{Method: "Announce", Target: channel, Key: key})
+func (r *recorder) Announce(_ context.Context, channel string, _ activities.Message, p activities.Post) (activities.Posted, error) {
+	return activities.Posted{}, r.add(call{Method: "Announce", Target: channel, Key: p.Key})
 }
 
 func (r *recorder) SetUsergroup(_ context.Context, group string, ms []config.Member, key string) error {

@@ -167,7 +167,7 @@ func testChanges(t *testing.T, via string) {
 	// handed off at once to whoever took it.
 	told := [][]string{{swap.MemberA, swap.MemberB}, {away.Member}, {leave.Member}}
 	for i, w := range wantChanges {
-		prefix := fmt.Sprintf("%s/change-%d/", w.change.Shifts[0], i+1)
+		prefix := fmt.Sprintf("%s/change/1/", w.change.Shifts[0])
 		var to []string
 		for _, c := range rec.all("dm") {
 			if strings.HasPrefix(c.Key, prefix) {

@@ -59,6 +59,11 @@ type PendingEffect struct {
 	Attempts  int       `json:"attempts,omitempty"`
 	NextTry   time.Time `json:"next_try,omitzero"`
 	LastError string    `json:"last_error,omitempty"`
+	// Keep: the post is one that later notices about Shift reply to, in
+	// the channel (Member "") or Member's direct messages.
+	Keep   bool   `json:"keep,omitempty"`
+	Shift  string `json:"shift,omitempty"`
+	Member string `json:"member,omitempty"`
 }
 
 // EffectFailure records a send that failed: still being tried, given up,
@@ -136,33 +141,108 @@ func mergeChanged(a, b activities.Effect) ([]string, bool) {
 // enqueueNotices queues the direct message each assignee gets before a shift.
 func (w *rotation) enqueueNotices(now time.Time, sh engine.Shift) {
 	rot := &w.st.Rotation
+	with := w.st.members(sh.Assignees)
 	for _, id := range sh.Assignees {
 		m := contact(w.st.member(id))
 		key := activities.Key(sh.ID, "notify", id)
+		msg := activities.NotifyMessage(rot, sh, w.st.member(id), with)
 		w.enqueue(now, key, earliest(now.Add(noticeTTL), sh.End), activities.Effect{
-			Key: key, Kind: activities.EffectDM, Member: &m, Text: activities.NotifyText(rot, sh, w.st.member(id)),
+			Key: key, Kind: activities.EffectDM, Member: &m, Message: &msg,
 		})
+		w.keepThread(key, sh.ID, id)
 	}
+}
+
+// keepThread marks a pending post as the one later notices about the
+// shift reply to: the channel's (member "") or a member's.
+func (w *rotation) keepThread(key, shift, member string) {
+	for i := range w.st.Effects {
+		if p := &w.st.Effects[i]; p.Effect.Key == key {
+			p.Shift, p.Member, p.Keep = shift, member, true
+		}
+	}
+}
+
+// thread is the post that notices about the shift reply to, for the
+// channel (member "") or a member: "" when there is none.
+func (s *RotationState) thread(shift, member string) string {
+	i := slices.IndexFunc(s.Events, func(e ShiftEvents) bool { return e.Shift == shift })
+	if i < 0 {
+		return ""
+	}
+	for _, t := range s.Events[i].Threads {
+		if t.Member == member {
+			return t.TS
+		}
+	}
+	return ""
+}
+
+// before is the shift of the same layer that ended as sh began, if any.
+func (s *RotationState) before(sh engine.Shift) *engine.Shift {
+	for i := range s.shifts() {
+		if b := &s.Engine.Shifts[i]; b.Layer == sh.Layer && b.End.Equal(sh.Start) {
+			return b
+		}
+	}
+	return nil
+}
+
+// wantsNobody: the rotation has a user group and a channel to say that
+// nobody is on call.
+func (w *rotation) wantsNobody() bool {
+	sl := w.st.Rotation.Slack
+	return sl != nil && sl.Channel != "" && sl.Usergroup != ""
+}
+
+// enqueueNobody tells the channel that nobody is on call now (the user
+// group keeps who it had: Slack cannot empty a group).
+func (w *rotation) enqueueNobody(now time.Time, shift, event string) {
+	var next *engine.Shift
+	for i := range w.st.shifts() {
+		if sh := &w.st.Engine.Shifts[i]; sh.Start.After(now) && len(sh.Assignees) > 0 {
+			next = sh
+			break
+		}
+	}
+	msg := activities.NobodyMessage(&w.st.Rotation, next)
+	key := activities.Key(shift, event, "nobody")
+	w.enqueue(now, key, now.Add(noticeTTL), activities.Effect{
+		Key: key, Kind: activities.EffectAnnounce, To: w.st.Rotation.Slack.Channel, Message: &msg,
+	})
 }
 
 // enqueueHandoff queues what a handoff sets: the channel post, the user
 // group, the topic and the pager override.
-func (w *rotation) enqueueHandoff(now time.Time, sh engine.Shift, event string) {
+func (w *rotation) enqueueHandoff(ctx workflow.Context, now time.Time, sh engine.Shift, event string) {
 	rot := &w.st.Rotation
 	assignees := w.st.contacts(sh.Assignees)
 	if sl := rot.Slack; sl != nil {
 		if sl.Channel != "" {
+			var from []config.Member
+			if b := w.st.before(sh); b != nil {
+				from = w.st.members(b.Assignees)
+			}
 			key := activities.Key(sh.ID, event, "announce")
+			msg := activities.HandoffMessage(rot, sh, from, w.st.members(sh.Assignees))
 			w.enqueue(now, key, earliest(now.Add(noticeTTL), sh.End), activities.Effect{
-				Key: key, Kind: activities.EffectAnnounce, To: sl.Channel,
-				Text: activities.HandoffText(rot, sh, w.st.members(sh.Assignees)),
+				Key: key, Kind: activities.EffectAnnounce, To: sl.Channel, Message: &msg,
 			})
+			if event == "handoff" {
+				w.keepThread(key, sh.ID, "")
+			}
 		}
 		if sl.Usergroup != "" {
-			w.enqueue(now, "usergroup:"+sl.Usergroup, sh.End, activities.Effect{
-				Key: activities.Key(sh.ID, event, "usergroup"), Kind: activities.EffectUsergroup, To: sl.Usergroup,
-				Members: w.st.contacts(w.st.onCall(now)),
-			})
+			onCall := w.st.onCall(now)
+			switch {
+			case len(onCall) > 0:
+				w.enqueue(now, "usergroup:"+sl.Usergroup, sh.End, activities.Effect{
+					Key: activities.Key(sh.ID, event, "usergroup"), Kind: activities.EffectUsergroup, To: sl.Usergroup,
+					Members: w.st.contacts(onCall),
+				})
+			case w.wantsNobody() && w.slackOn(ctx):
+				w.enqueueNobody(now, sh.ID, event)
+			}
 		}
 		if sl.Topic && sl.Channel != "" {
 			w.enqueue(now, "topic:"+sl.Channel, sh.End, activities.Effect{
@@ -182,25 +262,33 @@ func (w *rotation) enqueueHandoff(now time.Time, sh engine.Shift, event string) 
 }
 
 // enqueueChangeNotice queues the direct messages and the channel post that
-// tell of an accepted change.
-func (w *rotation) enqueueChangeNotice(now time.Time, n activities.ChangeNotice, people []string) {
+// tell of an accepted change. Their keys carry the first changed shift's
+// change sequence; they reply to the shift's earlier posts, if any.
+func (w *rotation) enqueueChangeNotice(ctx workflow.Context, now time.Time, n activities.ChangeNotice, people []string) {
 	rot := &w.st.Rotation
-	id := rot.ID
+	id, event := rot.ID, fmt.Sprintf("change-%d", w.st.Changes)
 	if len(n.Shifts) > 0 {
 		id = n.Shifts[0].ID
+		// Runs before slackChange numbered the keys by the rotation's
+		// changes; their recorded outcomes carry those keys.
+		i := slices.IndexFunc(w.st.Events, func(e ShiftEvents) bool { return e.Shift == id })
+		if i >= 0 && w.st.Events[i].Seq > 0 && w.slackOn(ctx) {
+			event = fmt.Sprintf("change/%d", w.st.Events[i].Seq)
+		}
 	}
-	event := fmt.Sprintf("change-%d", w.st.Changes)
 	for _, pid := range people {
 		m := contact(w.st.member(pid))
 		key := activities.Key(id, event, pid)
+		msg := activities.ChangeMessage(rot, n, w.st.member(pid))
 		w.enqueue(now, key, now.Add(noticeTTL), activities.Effect{
-			Key: key, Kind: activities.EffectDM, Member: &m, Text: activities.ChangeText(rot, n, w.st.member(pid)),
+			Key: key, Kind: activities.EffectDM, Member: &m, Message: &msg, Thread: w.st.thread(id, pid),
 		})
 	}
 	if sl := rot.Slack; sl != nil && sl.Channel != "" {
 		key := activities.Key(id, event, "announce")
+		msg := activities.ChangeMessage(rot, n, config.Member{})
 		w.enqueue(now, key, now.Add(noticeTTL), activities.Effect{
-			Key: key, Kind: activities.EffectAnnounce, To: sl.Channel, Text: activities.ChangeText(rot, n, config.Member{}),
+			Key: key, Kind: activities.EffectAnnounce, To: sl.Channel, Message: &msg, Thread: w.st.thread(id, ""),
 		})
 	}
 }
@@ -286,7 +374,9 @@ func (w *rotation) launch(ctx workflow.Context) {
 			w.publishFeed(ctx, now, p.Effect.Key)
 			continue
 		}
-		batch = append(batch, p.Effect)
+		e := p.Effect
+		e.Attempt = p.Attempts
+		batch = append(batch, e)
 	}
 	if len(batch) == 0 {
 		return
@@ -379,6 +469,9 @@ func (w *rotation) settle(now time.Time, out activities.Outcome) {
 	p.Attempts++
 	f := EffectFailure{Time: now, Kind: p.Effect.Kind, Key: p.Effect.Key, Error: out.Error, Attempts: p.Attempts}
 	if out.Error == "" {
+		if p.Keep && out.Posted != nil && out.Posted.TS != "" {
+			w.st.keptThread(p.Shift, p.Member, out.Posted.TS)
+		}
 		if p.Attempts > 1 {
 			f.Error, f.Recovered = p.LastError, true
 			w.st.fail(f)
@@ -390,6 +483,10 @@ func (w *rotation) settle(now time.Time, out activities.Outcome) {
 	}
 	p.LastError = out.Error
 	p.NextTry = now.Add(backoff(p.Attempts))
+	if out.RetryAfter > 0 {
+		// The service said when: a rate limit is waited out, not dropped.
+		p.NextTry = now.Add(out.RetryAfter)
+	}
 	if out.Permanent || p.NextTry.After(p.GiveUp) {
 		f.Abandoned = true
 		w.st.fail(f)
@@ -397,8 +494,12 @@ func (w *rotation) settle(now time.Time, out activities.Outcome) {
 		if out.Permanent {
 			why = "given up: it cannot succeed"
 		}
+		notes := []string{why}
+		if out.Advice != "" {
+			notes = append(notes, "to fix: "+out.Advice)
+		}
 		w.st.audit(AuditEntry{Time: now, Operation: "deliver", Via: "worker", Input: p.Effect.Kind + " " + p.Effect.Key,
-			Reason: out.Error, Notes: []string{why}})
+			Reason: out.Error, Notes: notes})
 		w.st.Effects = slices.Delete(w.st.Effects, i, i+1)
 		return
 	}
@@ -407,6 +508,17 @@ func (w *rotation) settle(now time.Time, out activities.Outcome) {
 		w.st.audit(AuditEntry{Time: now, Operation: "deliver", Via: "worker", Input: p.Effect.Kind + " " + p.Effect.Key,
 			Reason: out.Error, Notes: []string{"trying again until " + p.GiveUp.UTC().Format(time.RFC3339)}})
 	}
+}
+
+// keptThread records the post that later notices about a shift reply to.
+func (s *RotationState) keptThread(shift, member, ts string) {
+	i := slices.IndexFunc(s.Events, func(e ShiftEvents) bool { return e.Shift == shift })
+	if i < 0 {
+		return
+	}
+	e := &s.Events[i]
+	e.Threads = slices.DeleteFunc(e.Threads, func(t Thread) bool { return t.Member == member })
+	e.Threads = append(e.Threads, Thread{Member: member, TS: ts})
 }
 
 // backoff is the wait after the nth failed try.

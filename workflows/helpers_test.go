@@ -48,6 +48,8 @@ type recorder struct {
 	failed map[string]int
 	// calendars, when set, also gets every publication (a real store).
 	calendars activities.CalendarPublisher
+	// notifier, when set, sends the notices instead of the recorder.
+	notifier activities.Notifier
 }
 
 func (r *recorder) add(c call) error {
@@ -87,11 +89,11 @@ func memberIDs(ms []config.Member) []string {
 	return out
 }
 
-func (r *recorder) DirectMessage(ctx context.Context, m config.Member, text, key string) error {
-	return r.add(call{Kind: "dm", Key: key, To: m.ID, Text: text})
+func (r *recorder) DirectMessage(ctx context.Context, m config.Member, msg activities.Message, p activities.Post) (activities.Posted, error) {
+	return activities.Posted{}, r.add(call{Kind: "dm", Key: p.Key, To: m.ID, Text: msg.Text()})
 }
-func (r *recorder) Announce(ctx context.Context, channel, text, key string) error {
-	return r.add(call{Kind: "announce", Key: key, To: channel, Text: text})
+func (r *recorder) Announce(ctx context.Context, channel string, msg activities.Message, p activities.Post) (activities.Posted, error) {
+	return activities.Posted{}, r.add(call{Kind: "announce", Key: p.Key, To: channel, Text: msg.Text()})
 }
 func (r *recorder) SetUsergroup(ctx context.Context, group string, ms []config.Member, key string) error {
 	return r.add(call{Kind: "usergroup", Key: key, To: group, Members: memberIDs(ms)})
@@ -122,7 +124,11 @@ func newEnv(t *testing.T, rec *recorder, start time.Time) *testsuite.TestWorkflo
 	env.SetStartTime(start)
 	env.SetTestTimeout(2 * time.Minute)
 	env.RegisterWorkflow(RotationWorkflow)
-	env.RegisterActivity(&activities.Activities{Notifier: rec, Calendars: rec, Pager: rec, Logger: quiet})
+	var n activities.Notifier = rec
+	if rec.notifier != nil {
+		n = rec.notifier
+	}
+	env.RegisterActivity(&activities.Activities{Notifier: n, Calendars: rec, Pager: rec, Logger: quiet})
 	rec.mu.Lock()
 	rec.now = env.Now
 	rec.mu.Unlock()

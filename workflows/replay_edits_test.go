@@ -37,7 +37,7 @@ var edits = []edit{
 	{"an extra command in a continued run", "rotation.go", "func (w *rotation) run(ctx workflow.Context) error {\n", "\tif w.st.Runs > 1 {\n\t\t" + sleep + "\n\t}\n"},
 	{"an extra command on a calendar publication (PublishFeed)", "effects.go", "func (w *rotation) publishFeed(ctx workflow.Context, now time.Time, key string) {\n", "\t" + sleep + "\n"},
 	{"an extra command when a feed's delta comes back", "effects.go", "\t\tif d.feed != nil {\n", "\t\t\t" + sleep + "\n"},
-	{"an extra command on the handoff of a split shift", "rotation.go", "\t\tw.enqueueHandoff(now, sh, event)\n",
+	{"an extra command on the handoff of a split shift", "rotation.go", "\t\tw.enqueueHandoff(ctx, now, sh, event)\n",
 		"\t\tif sh.Split {\n\t\t\t" + sleep + "\n\t\t}\n"},
 }
 

@@ -75,6 +75,9 @@ type rotation struct {
 	// before calendar feeds queued Deliver's no-op publication); known
 	// once feedsOn asked.
 	feeds, feedsKnown bool
+	// slack: this run tells the channel when nobody is on shift (runs
+	// before it did not); known once slackOn asked.
+	slack, slackKnown bool
 	// changed: the step applied an operation, so the calendar publication
 	// waits feedDebounce for the rest of the burst.
 	changed bool
@@ -108,6 +111,21 @@ func (w *rotation) feedsOn(ctx workflow.Context) bool {
 		w.feedsKnown = true
 	}
 	return w.feeds
+}
+
+// slackChange is the workflow.GetVersion change id of the Slack notices
+// that runs before it did not send: "nobody is on call" when a shift ends
+// with nobody after it, or starts with nobody on it.
+const slackChange = "slack-notices"
+
+// slackOn reports whether this run sends the notices of slackChange,
+// asked as feedsOn is, where the behaviour changed.
+func (w *rotation) slackOn(ctx workflow.Context) bool {
+	if !w.slackKnown {
+		w.slack = workflow.GetVersion(ctx, slackChange, workflow.DefaultVersion, 1) >= 1
+		w.slackKnown = true
+	}
+	return w.slack
 }
 
 func newRotation(ctx workflow.Context, in RotationInput) *rotation {
@@ -365,7 +383,7 @@ func (w *rotation) runDue(ctx workflow.Context) {
 		if next, ok := w.nextDeadline(); !ok || next.After(now) {
 			return
 		}
-		w.endShifts(now)
+		w.endShifts(ctx, now)
 		if t, ok := w.planAt(); ok && !t.After(now) {
 			w.plan(ctx, now)
 		}
@@ -375,12 +393,20 @@ func (w *rotation) runDue(ctx workflow.Context) {
 }
 
 // endShifts marks the shifts that ended; the next planning prunes them.
-func (w *rotation) endShifts(now time.Time) {
+// When the last one running ends, the channel hears that nobody is on call.
+func (w *rotation) endShifts(ctx workflow.Context, now time.Time) {
+	var last *engine.Shift
 	for i, sh := range w.st.shifts() {
 		if e := &w.st.Events[i]; !e.Ended && !sh.End.After(now) {
 			e.Ended = true
 			w.handled++
+			if e.HandedOff && !e.Silent {
+				last = &w.st.Engine.Shifts[i]
+			}
 		}
+	}
+	if last != nil && !w.st.Paused && w.wantsNobody() && len(w.st.onCall(now)) == 0 && w.slackOn(ctx) {
+		w.enqueueNobody(now, last.ID, "end")
 	}
 }
 
@@ -502,7 +528,7 @@ func (w *rotation) handOff(ctx workflow.Context, now time.Time) {
 		if e.Rehand > 0 {
 			event = fmt.Sprintf("handoff/r%d", e.Rehand)
 		}
-		w.enqueueHandoff(now, sh, event)
+		w.enqueueHandoff(ctx, now, sh, event)
 	}
 }
 
@@ -591,7 +617,7 @@ func (w *rotation) handle(ctx workflow.Context, r *request) {
 	}
 	w.st.Changes++
 	w.changed = true
-	w.afterChange(now, r, before, change)
+	w.afterChange(ctx, now, r, before, change)
 }
 
 // execute checks and applies an operation to the state.
@@ -656,7 +682,7 @@ func (w *rotation) configure(c *ConfigureInput) {
 
 // afterChange brings the deadlines in line with a change and tells the
 // people concerned.
-func (w *rotation) afterChange(now time.Time, r *request, before []engine.Shift, change engine.Change) {
+func (w *rotation) afterChange(ctx workflow.Context, now time.Time, r *request, before []engine.Shift, change engine.Change) {
 	notify := w.notifyBefore()
 	w.st.syncEvents(func(sh *engine.Shift) ShiftEvents {
 		// A shift a change created (the rest of a split one): the change
@@ -672,6 +698,9 @@ func (w *rotation) afterChange(now time.Time, r *request, before []engine.Shift,
 		}
 		w.st.calendarChanged(id)
 		changed = append(changed, *sh)
+		if i := slices.IndexFunc(w.st.Events, func(e ShiftEvents) bool { return e.Shift == id }); i >= 0 {
+			w.st.Events[i].Seq++
+		}
 		var old []string
 		if j := slices.IndexFunc(before, func(b engine.Shift) bool { return b.ID == id }); j >= 0 {
 			old = before[j].Assignees
@@ -692,7 +721,7 @@ func (w *rotation) afterChange(now time.Time, r *request, before []engine.Shift,
 		// Calendars show the rotation's name and zone: publish them all.
 		w.st.Unpublished, w.st.UnpublishedAll = nil, true
 	}
-	w.enqueueChangeNotice(now, activities.ChangeNotice{
+	w.enqueueChangeNotice(ctx, now, activities.ChangeNotice{
 		Operation: r.name, Summary: r.op.summary(), RequestedBy: r.op.requester(),
 		Notes: change.Notes, Shifts: changed,
 	}, people)

@@ -64,9 +64,22 @@ type ShiftEvents struct {
 	// Rehand numbers a handoff run again because a change gave a running
 	// shift new assignees (0: the first handoff).
 	Rehand int `json:"rehand,omitempty"`
+	// Seq counts the accepted changes that touched the shift: it numbers
+	// the keys of their notices.
+	Seq int `json:"seq,omitempty"`
+	// Threads are the posts that later notices about the shift reply to:
+	// the channel's handoff post and each assignee's reminder.
+	Threads []Thread `json:"threads,omitempty"`
 	// Silent: planned after it ended (before the rotation was applied,
 	// while it was paused or no worker ran), so nobody was told of it.
 	Silent bool `json:"silent,omitempty"`
+}
+
+// Thread is a post that replies go under: in the channel (Member "") or
+// in Member's direct messages.
+type Thread struct {
+	Member string `json:"member,omitempty"`
+	TS     string `json:"ts"`
 }
 
 // shifts returns the planned shifts (in start order), none before planning.

@@ -11,11 +11,12 @@
 //	ROTA_HTTP           -http       serve the feeds and the schedule pages on this address (e.g. :8080)
 //	ROTA_HTTP_INDEX     -http-index GET / lists the rotations (set to 1)
 //	ROTA_FEED_BUCKET, ROTA_FEED_SECRET or ROTA_FEED_SECRET_FILE, ROTA_BASE_URL: the calendar feeds (see package feedstore)
+//	ROTA_SLACK_TOKEN, ROTA_SLACK_API_URL: the Slack app's bot token, and the Web API's base URL (default Slack's own)
 //
-// Secrets (the feed secret; the Slack and Opsgenie tokens of later
+// Secrets (the feed secret, the Slack token; the Opsgenie key of later
 // versions) are read from the environment only, and never logged. Calendar
-// feeds are published to the feed bucket; notices and pager overrides are
-// logged instead of performed.
+// feeds are published to the feed bucket; notices go to Slack when a token
+// is set, to the log otherwise; pager overrides are logged.
 package main
 
 import (
@@ -37,6 +38,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/rota-scheduler/rota/activities"
+	"github.com/rota-scheduler/rota/activities/slacknotifier"
 	"github.com/rota-scheduler/rota/feedstore"
 	"github.com/rota-scheduler/rota/internal/temporalconn"
 	"github.com/rota-scheduler/rota/web"
@@ -106,6 +108,9 @@ func run(args []string, stderr io.Writer) error {
 	logger.Info("calendar feeds", "bucket", feedstore.Redact(feeds.Bucket))
 	acts := activities.NewLogging(logger)
 	acts.Calendars = store
+	if err := useSlack(ctx, acts, os.Getenv, logger); err != nil {
+		return err
+	}
 
 	if *httpAddr != "" {
 		if len(feeds.Secret) == 0 {
@@ -135,6 +140,34 @@ func run(args []string, stderr io.Writer) error {
 		return fmt.Errorf("worker: %w", err)
 	}
 	logger.Info("worker stopped")
+	return nil
+}
+
+// useSlack makes acts send notices to Slack when ROTA_SLACK_TOKEN is set,
+// once auth.test has accepted the token; without one, notices stay in the
+// log, and the worker says so.
+func useSlack(ctx context.Context, acts *activities.Activities, getenv func(string) string, logger *slog.Logger) error {
+	token, api := getenv("ROTA_SLACK_TOKEN"), getenv("ROTA_SLACK_API_URL")
+	if token == "" {
+		logger.Info("slack: no ROTA_SLACK_TOKEN, notices go to this log")
+		return nil
+	}
+	n := slacknotifier.New(token, api)
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	bot, team, err := n.Check(cctx)
+	if err != nil {
+		var se *activities.SendError
+		if errors.As(err, &se) && se.Advice != "" {
+			return fmt.Errorf("slack: auth.test: %w (%s)", err, se.Advice)
+		}
+		return fmt.Errorf("slack: auth.test: %w", err)
+	}
+	if api == "" {
+		api = "https://slack.com/api/"
+	}
+	logger.Info("slack: notices go to Slack", "bot", bot, "team", team, "api", api)
+	acts.Notifier = n
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	ical "github.com/emersion/go-ical"
 
 	"github.com/rota-scheduler/rota/internal/calendar"
+	"github.com/rota-scheduler/rota/internal/render"
 )
 
 // ProdID is the PRODID of every feed.
@@ -218,24 +219,10 @@ func live(d *strings.Builder, r *Rotation, e Event, member string) {
 	if e.Status == Tentative {
 		return
 	}
-	sh, me := shellArg(e.Shift), member
-	if member != "MEMBER" {
-		me = shellArg(member)
-	}
-	fmt.Fprintf(d, "\n\nTo swap it: rota swap --shift-a %s --member-a %s --shift-b SHIFT --member-b MEMBER", sh, me)
-	fmt.Fprintf(d, "\nTo get cover: rota cover --shift %s --member %s --by MEMBER", sh, me)
-	fmt.Fprintf(d, "\nTo hand it back: rota leave-shift --shift %s --member %s --reason TEXT", sh, me)
-}
-
-// shellArg quotes s for a POSIX shell when it needs it, so that a command
-// in a description can be pasted as it is.
-func shellArg(s string) string {
-	if s != "" && strings.IndexFunc(s, func(c rune) bool {
-		return !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.ContainsRune("-._/:@%+=,", c))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	c := render.ShiftCommands(e.Shift, member)
+	fmt.Fprintf(d, "\n\nTo swap it: %s", c[0])
+	fmt.Fprintf(d, "\nTo get cover: %s", c[1])
+	fmt.Fprintf(d, "\nTo hand it back: %s", c[2])
 }
 
 func assigneeNames(r *Rotation, ids []string, except string) []string {

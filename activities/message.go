@@ -1,0 +1,208 @@
+package activities
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rota-scheduler/rota/internal/calendar"
+	"github.com/rota-scheduler/rota/internal/config"
+	"github.com/rota-scheduler/rota/internal/engine"
+	"github.com/rota-scheduler/rota/internal/render"
+)
+
+// Message is a notice as people read it, kept in parts so that each
+// notifier lays it out its own way: Slack as Block Kit with Text as the
+// fallback that notifications and screen readers use, the log as Text.
+type Message struct {
+	// Title says what happened, in one line.
+	Title string `json:"title"`
+	// Lines say the rest: when, with whom, why.
+	Lines []string `json:"lines,omitempty"`
+	// Checklist is the duty list.
+	Checklist []string `json:"checklist,omitempty"`
+	// Commands are the rota commands that change the shift.
+	Commands []string `json:"commands,omitempty"`
+	// Footer names the shift.
+	Footer string `json:"footer,omitempty"`
+}
+
+// Text is the whole message as plain text.
+func (m Message) Text() string {
+	var b strings.Builder
+	b.WriteString(m.Title)
+	for _, l := range m.Lines {
+		b.WriteString("\n" + l)
+	}
+	if len(m.Checklist) > 0 {
+		b.WriteString("\nDuties:")
+		for _, d := range m.Checklist {
+			b.WriteString("\n- [ ] " + d)
+		}
+	}
+	if len(m.Commands) > 0 {
+		b.WriteString("\nTo change it:")
+		for _, c := range m.Commands {
+			b.WriteString("\n  " + c)
+		}
+	}
+	if m.Footer != "" {
+		b.WriteString("\n" + m.Footer)
+	}
+	return b.String()
+}
+
+// zone returns the zone to show times in to member: theirs, else the
+// rotation's, else UTC.
+func zone(rot *config.Rotation, member config.Member) *time.Location {
+	for _, name := range []string{member.Timezone, rot.Timezone} {
+		if name == "" {
+			continue
+		}
+		if loc, err := calendar.LoadLocation(name); err == nil {
+			return loc
+		}
+	}
+	return time.UTC
+}
+
+func rotationName(rot *config.Rotation) string {
+	if rot.Name != "" {
+		return rot.Name
+	}
+	return rot.ID
+}
+
+func memberName(m config.Member) string {
+	if m.Name != "" {
+		return m.Name
+	}
+	return m.ID
+}
+
+func names(ms []config.Member) string {
+	if len(ms) == 0 {
+		return "nobody"
+	}
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = memberName(m)
+	}
+	return strings.Join(out, ", ")
+}
+
+// span is a shift's time in loc, the zone named.
+func span(sh engine.Shift, loc *time.Location) string {
+	return render.Local(sh.Start, loc) + " to " + render.Local(sh.End, loc) + " (" + loc.String() + ")"
+}
+
+// duties splits a rotation's duty list into its items, without the list
+// marks people write in YAML.
+func duties(rot *config.Rotation) []string {
+	var out []string
+	for _, l := range strings.Split(rot.Duties, "\n") {
+		l = strings.TrimSpace(l)
+		for _, mark := range []string{"- [ ] ", "- ", "* ", "• "} {
+			l = strings.TrimPrefix(l, mark)
+		}
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func problems(sh engine.Shift) []string {
+	if len(sh.Problems) == 0 {
+		return nil
+	}
+	return []string{"Note: " + strings.Join(sh.Problems, "; ") + "."}
+}
+
+// NotifyMessage is the reminder an assignee (with) gets before their
+// shift: when in their own zone, with whom, the duties, and the commands
+// that change it.
+func NotifyMessage(rot *config.Rotation, sh engine.Shift, m config.Member, with []config.Member) Message {
+	msg := Message{
+		Title:     fmt.Sprintf("You are on call for %s", rotationName(rot)),
+		Lines:     []string{span(sh, zone(rot, m)) + "."},
+		Checklist: duties(rot),
+		Commands:  render.ShiftCommands(sh.ID, m.ID),
+		Footer:    "Shift " + sh.ID,
+	}
+	var others []config.Member
+	for _, o := range with {
+		if o.ID != m.ID {
+			others = append(others, o)
+		}
+	}
+	if len(others) > 0 {
+		msg.Lines = append(msg.Lines, "With you: "+names(others)+".")
+	}
+	msg.Lines = append(msg.Lines, problems(sh)...)
+	return msg
+}
+
+// HandoffMessage is the channel's post at a handoff: who hands over to
+// whom (from: the people on the layer's shift before, if any), until when,
+// and the duties.
+func HandoffMessage(rot *config.Rotation, sh engine.Shift, from, to []config.Member) Message {
+	loc := zone(rot, config.Member{})
+	title := fmt.Sprintf("%s: %s on call now", rotationName(rot), names(to))
+	if len(from) > 0 {
+		title = fmt.Sprintf("%s: %s hands over to %s", rotationName(rot), names(from), names(to))
+	}
+	msg := Message{
+		Title:     title,
+		Lines:     []string{fmt.Sprintf("%s on call until %s.", names(to), render.Local(sh.End, loc))},
+		Checklist: duties(rot),
+		Footer:    "Shift " + sh.ID,
+	}
+	msg.Lines = append(msg.Lines, problems(sh)...)
+	return msg
+}
+
+// NobodyMessage tells the channel that nobody is on shift now, and that
+// the user group keeps the people it had (Slack cannot empty one).
+func NobodyMessage(rot *config.Rotation, next *engine.Shift) Message {
+	msg := Message{
+		Title: fmt.Sprintf("%s: nobody is on call now", rotationName(rot)),
+		Lines: []string{"The on-call user group keeps its members until the next handoff."},
+	}
+	if next != nil {
+		msg.Lines = append(msg.Lines, fmt.Sprintf("Next shift: %s from %s.",
+			strings.Join(next.Assignees, ", "), render.Local(next.Start, zone(rot, config.Member{}))))
+	}
+	return msg
+}
+
+// TopicText is rota's part of the channel topic while a shift runs.
+func TopicText(rot *config.Rotation, sh engine.Shift, assignees []config.Member) string {
+	return fmt.Sprintf("On call for %s: %s (until %s)", rotationName(rot), names(assignees), render.Local(sh.End, zone(rot, config.Member{})))
+}
+
+// ChangeMessage tells of an accepted change: what changed, why and who
+// asked, and the changed shifts as they are now, to member (in their
+// zone, their shifts marked) or, for the zero Member, to the channel.
+func ChangeMessage(rot *config.Rotation, in ChangeNotice, m config.Member) Message {
+	msg := Message{Title: fmt.Sprintf("%s changed: %s", rotationName(rot), in.Summary)}
+	if in.RequestedBy != "" {
+		msg.Lines = append(msg.Lines, "Asked by "+in.RequestedBy+".")
+	}
+	msg.Lines = append(msg.Lines, in.Notes...)
+	loc := zone(rot, m)
+	for _, sh := range in.Shifts {
+		who := strings.Join(sh.Assignees, ", ")
+		if who == "" {
+			who = "nobody"
+		}
+		if m.ID != "" && sh.Has(m.ID) {
+			who += " (you)"
+		}
+		msg.Lines = append(msg.Lines, fmt.Sprintf("%s: %s", span(sh, loc), who))
+	}
+	if len(in.Shifts) > 0 {
+		msg.Footer = "Shift " + in.Shifts[0].ID
+	}
+	return msg
+}
