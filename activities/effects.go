@@ -70,8 +70,8 @@ type Outcome struct {
 	Advice    string `json:"advice,omitempty"`
 	// RetryAfter is how long the service asked us to wait (a rate limit).
 	RetryAfter time.Duration `json:"retry_after,omitempty"`
-	// Posted is where a message went.
-	Posted *Posted `json:"posted,omitempty"`
+	// TS is the timestamp of the message posted, which replies go under.
+	TS string `json:"ts,omitempty"`
 }
 
 // DeliverResult has one outcome per effect, in the input's order.
@@ -82,20 +82,27 @@ type DeliverResult struct {
 // sendTimeout bounds one send.
 const sendTimeout = 20 * time.Second
 
+// sent is a send done, as Deliver's heartbeat details keep it.
+type sent struct {
+	Key string `json:"key"`
+	TS  string `json:"ts,omitempty"`
+}
+
 // Deliver performs each effect once and reports each outcome: a failed send
 // is an outcome, not an error, so the workflow sees it at once and retries
 // only what failed, on its own schedule. The keys of the sends done are
 // recorded as heartbeat details, so that when Temporal retries the activity
 // itself (a worker died in the middle) they are not sent again.
 func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResult, error) {
-	var done []string
+	var done []sent
 	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
 		_ = activity.GetHeartbeatDetails(ctx, &done)
 	}
 	out := DeliverResult{Outcomes: make([]Outcome, len(in.Effects))}
 	for i, e := range in.Effects {
 		out.Outcomes[i].Key = e.Key
-		if slices.Contains(done, e.Key) {
+		if j := slices.IndexFunc(done, func(s sent) bool { return s.Key == e.Key }); j >= 0 {
+			out.Outcomes[i].TS = done[j].TS
 			continue
 		}
 		if err := ctx.Err(); err != nil {
@@ -107,8 +114,12 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 		sctx, cancel := context.WithTimeout(ctx, sendTimeout)
 		posted, err := a.send(sctx, e)
 		cancel()
-		if posted != (Posted{}) {
-			out.Outcomes[i].Posted = &posted
+		out.Outcomes[i].TS = posted.TS
+		if err == nil {
+			done = append(done, sent{Key: e.Key, TS: posted.TS})
+		}
+		if activity.IsActivity(ctx) {
+			activity.RecordHeartbeat(ctx, done)
 		}
 		if err != nil {
 			o := &out.Outcomes[i]
@@ -119,11 +130,6 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 			}
 			o.Permanent = IsPermanent(err)
 			a.log().Warn("send failed", "kind", e.Kind, "key", e.Key, "error", err, "permanent", o.Permanent)
-			continue
-		}
-		done = append(done, e.Key)
-		if activity.IsActivity(ctx) {
-			activity.RecordHeartbeat(ctx, done)
 		}
 	}
 	return out, nil

@@ -14,6 +14,8 @@ import (
 // Message is a notice as people read it, kept in parts so that each
 // notifier lays it out its own way: Slack as Block Kit with Text as the
 // fallback that notifications and screen readers use, the log as Text.
+// What can be derived (the commands, the footer) is, in Commands and
+// Footer, so that the history holds each message once.
 type Message struct {
 	// Title says what happened, in one line.
 	Title string `json:"title"`
@@ -21,10 +23,26 @@ type Message struct {
 	Lines []string `json:"lines,omitempty"`
 	// Checklist is the duty list.
 	Checklist []string `json:"checklist,omitempty"`
-	// Commands are the rota commands that change the shift.
-	Commands []string `json:"commands,omitempty"`
-	// Footer names the shift.
-	Footer string `json:"footer,omitempty"`
+	// Shift is the shift the message is about; For, the member the
+	// message tells how to change it (see Commands).
+	Shift string `json:"shift,omitempty"`
+	For   string `json:"for,omitempty"`
+}
+
+// Commands are the rota commands with which For changes Shift.
+func (m Message) Commands() []string {
+	if m.Shift == "" || m.For == "" {
+		return nil
+	}
+	return render.ShiftCommands(m.Shift, m.For)
+}
+
+// Footer names the shift.
+func (m Message) Footer() string {
+	if m.Shift == "" {
+		return ""
+	}
+	return "Shift " + m.Shift
 }
 
 // Text is the whole message as plain text.
@@ -40,14 +58,14 @@ func (m Message) Text() string {
 			b.WriteString("\n- [ ] " + d)
 		}
 	}
-	if len(m.Commands) > 0 {
+	if cs := m.Commands(); len(cs) > 0 {
 		b.WriteString("\nTo change it:")
-		for _, c := range m.Commands {
+		for _, c := range cs {
 			b.WriteString("\n  " + c)
 		}
 	}
-	if m.Footer != "" {
-		b.WriteString("\n" + m.Footer)
+	if f := m.Footer(); f != "" {
+		b.WriteString("\n" + f)
 	}
 	return b.String()
 }
@@ -93,7 +111,11 @@ func names(ms []config.Member) string {
 
 // span is a shift's time in loc, the zone named.
 func span(sh engine.Shift, loc *time.Location) string {
-	return render.Local(sh.Start, loc) + " to " + render.Local(sh.End, loc) + " (" + loc.String() + ")"
+	s := render.Local(sh.Start, loc) + " to " + render.Local(sh.End, loc)
+	if abbr, _ := sh.Start.In(loc).Zone(); abbr != loc.String() {
+		s += " (" + loc.String() + ")"
+	}
+	return s
 }
 
 // duties splits a rotation's duty list into its items, without the list
@@ -127,8 +149,8 @@ func NotifyMessage(rot *config.Rotation, sh engine.Shift, m config.Member, with 
 		Title:     fmt.Sprintf("You are on call for %s", rotationName(rot)),
 		Lines:     []string{span(sh, zone(rot, m)) + "."},
 		Checklist: duties(rot),
-		Commands:  render.ShiftCommands(sh.ID, m.ID),
-		Footer:    "Shift " + sh.ID,
+		Shift:     sh.ID,
+		For:       m.ID,
 	}
 	var others []config.Member
 	for _, o := range with {
@@ -156,22 +178,23 @@ func HandoffMessage(rot *config.Rotation, sh engine.Shift, from, to []config.Mem
 		Title:     title,
 		Lines:     []string{fmt.Sprintf("%s on call until %s.", names(to), render.Local(sh.End, loc))},
 		Checklist: duties(rot),
-		Footer:    "Shift " + sh.ID,
+		Shift:     sh.ID,
 	}
 	msg.Lines = append(msg.Lines, problems(sh)...)
 	return msg
 }
 
 // NobodyMessage tells the channel that nobody is on shift now, and that
-// the user group keeps the people it had (Slack cannot empty one).
-func NobodyMessage(rot *config.Rotation, next *engine.Shift) Message {
+// the user group keeps the people it had (Slack cannot empty one); next,
+// if any, is the next shift with a person on it, who.
+func NobodyMessage(rot *config.Rotation, next *engine.Shift, who []config.Member) Message {
 	msg := Message{
 		Title: fmt.Sprintf("%s: nobody is on call now", rotationName(rot)),
 		Lines: []string{"The on-call user group keeps its members until the next handoff."},
 	}
 	if next != nil {
 		msg.Lines = append(msg.Lines, fmt.Sprintf("Next shift: %s from %s.",
-			strings.Join(next.Assignees, ", "), render.Local(next.Start, zone(rot, config.Member{}))))
+			names(who), render.Local(next.Start, zone(rot, config.Member{}))))
 	}
 	return msg
 }
@@ -202,7 +225,7 @@ func ChangeMessage(rot *config.Rotation, in ChangeNotice, m config.Member) Messa
 		msg.Lines = append(msg.Lines, fmt.Sprintf("%s: %s", span(sh, loc), who))
 	}
 	if len(in.Shifts) > 0 {
-		msg.Footer = "Shift " + in.Shifts[0].ID
+		msg.Shift = in.Shifts[0].ID
 	}
 	return msg
 }

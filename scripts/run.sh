@@ -12,7 +12,9 @@
 #
 # Environment: TEMPORAL_PORT (7233), TEMPORAL_UI_PORT (8233), HTTP_PORT
 # (8080), ROTA_BASE_URL (http://localhost:$HTTP_PORT), ROTA_CONFIG
-# (examples/team.yaml), GO (go).
+# (examples/team.yaml), GO (go); ROTA_SLACK_TOKEN and ROTA_SLACK_API_URL
+# send the notices to Slack (or a Slack-compatible server) instead of the
+# worker's log.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -115,10 +117,16 @@ say "Temporal is up: frontend $ADDR, Web UI http://localhost:$UI_PORT"
 say "building bin/rota and bin/rota-worker"
 "$GO" build -o bin/rota ./cmd/starter
 "$GO" build -o bin/rota-worker ./cmd/worker
+if [ -n "${ROTA_SLACK_TOKEN:-}" ]; then
+  say "Slack mode: notices go to ${ROTA_SLACK_API_URL:-https://slack.com/api/} (the worker checks ROTA_SLACK_TOKEN with auth.test)"
+else
+  say "log mode: no ROTA_SLACK_TOKEN, so notices go to the worker's log (.data/worker.log)"
+fi
 say "starting the worker (log in .data/worker.log; feeds and pages on 127.0.0.1:$HTTP_PORT)"
 bin/rota-worker --http "127.0.0.1:$HTTP_PORT" --http-index >>"$DATA/worker.log" 2>&1 &
 WORKER_PID=$!
 sleep 1
+[ -z "${ROTA_SLACK_TOKEN:-}" ] || sleep 2 # auth.test
 kill -0 "$WORKER_PID" 2>/dev/null || { tail -n 20 "$DATA/worker.log" >&2; die "the worker exited (log above)"; }
 
 # 4. Apply the example.

@@ -45,6 +45,8 @@ const (
 	FailureLimit = 50
 	// deliverBatch bounds the sends of one Deliver activity.
 	deliverBatch = 20
+	// deliverHeartbeat is Deliver's heartbeat timeout.
+	deliverHeartbeat = 30 * time.Second
 )
 
 // PendingEffect is a send not done yet.
@@ -87,15 +89,25 @@ type delivery struct {
 	feed *activities.FeedResult
 }
 
-// contact is the part of a member's config that senders use.
+// contact is the part of a member's config that a pager uses.
 func contact(m config.Member) config.Member {
 	return config.Member{ID: m.ID, Name: m.Name, Email: m.Email, Slack: m.Slack, Opsgenie: m.Opsgenie, Timezone: m.Timezone}
 }
 
-func (s *RotationState) contacts(ids []string) []config.Member {
+// slackContact is the part that Slack uses: the user id, or the email to
+// look it up by (messages are written before they are sent).
+func slackContact(m config.Member) config.Member {
+	c := config.Member{ID: m.ID, Slack: m.Slack}
+	if m.Slack == "" {
+		c.Email = m.Email
+	}
+	return c
+}
+
+func (s *RotationState) contacts(ids []string, of func(config.Member) config.Member) []config.Member {
 	out := make([]config.Member, len(ids))
 	for i, id := range ids {
-		out[i] = contact(s.member(id))
+		out[i] = of(s.member(id))
 	}
 	return out
 }
@@ -138,12 +150,16 @@ func mergeChanged(a, b activities.Effect) ([]string, bool) {
 	return out, false
 }
 
-// enqueueNotices queues the direct message each assignee gets before a shift.
-func (w *rotation) enqueueNotices(now time.Time, sh engine.Shift) {
+// enqueueNotices queues the direct message each assignee gets before a
+// shift, when the rotation shows up in Slack.
+func (w *rotation) enqueueNotices(ctx workflow.Context, now time.Time, sh engine.Shift) {
 	rot := &w.st.Rotation
+	if !w.messages(ctx) {
+		return
+	}
 	with := w.st.members(sh.Assignees)
 	for _, id := range sh.Assignees {
-		m := contact(w.st.member(id))
+		m := slackContact(w.st.member(id))
 		key := activities.Key(sh.ID, "notify", id)
 		msg := activities.NotifyMessage(rot, sh, w.st.member(id), with)
 		w.enqueue(now, key, earliest(now.Add(noticeTTL), sh.End), activities.Effect{
@@ -151,6 +167,12 @@ func (w *rotation) enqueueNotices(now time.Time, sh engine.Shift) {
 		})
 		w.keepThread(key, sh.ID, id)
 	}
+}
+
+// messages: the rotation sends direct messages, as it has a slack block
+// (runs before slackChange sent them whatever the config).
+func (w *rotation) messages(ctx workflow.Context) bool {
+	return w.st.Rotation.Slack != nil || !w.slackOn(ctx)
 }
 
 // keepThread marks a pending post as the one later notices about the
@@ -205,7 +227,11 @@ func (w *rotation) enqueueNobody(now time.Time, shift, event string) {
 			break
 		}
 	}
-	msg := activities.NobodyMessage(&w.st.Rotation, next)
+	var who []config.Member
+	if next != nil {
+		who = w.st.members(next.Assignees)
+	}
+	msg := activities.NobodyMessage(&w.st.Rotation, next, who)
 	key := activities.Key(shift, event, "nobody")
 	w.enqueue(now, key, now.Add(noticeTTL), activities.Effect{
 		Key: key, Kind: activities.EffectAnnounce, To: w.st.Rotation.Slack.Channel, Message: &msg,
@@ -216,7 +242,7 @@ func (w *rotation) enqueueNobody(now time.Time, shift, event string) {
 // group, the topic and the pager override.
 func (w *rotation) enqueueHandoff(ctx workflow.Context, now time.Time, sh engine.Shift, event string) {
 	rot := &w.st.Rotation
-	assignees := w.st.contacts(sh.Assignees)
+	assignees := w.st.contacts(sh.Assignees, contact)
 	if sl := rot.Slack; sl != nil {
 		if sl.Channel != "" {
 			var from []config.Member
@@ -238,7 +264,7 @@ func (w *rotation) enqueueHandoff(ctx workflow.Context, now time.Time, sh engine
 			case len(onCall) > 0:
 				w.enqueue(now, "usergroup:"+sl.Usergroup, sh.End, activities.Effect{
 					Key: activities.Key(sh.ID, event, "usergroup"), Kind: activities.EffectUsergroup, To: sl.Usergroup,
-					Members: w.st.contacts(onCall),
+					Members: w.st.contacts(onCall, slackContact),
 				})
 			case w.wantsNobody() && w.slackOn(ctx):
 				w.enqueueNobody(now, sh.ID, event)
@@ -277,7 +303,10 @@ func (w *rotation) enqueueChangeNotice(ctx workflow.Context, now time.Time, n ac
 		}
 	}
 	for _, pid := range people {
-		m := contact(w.st.member(pid))
+		if !w.messages(ctx) {
+			break
+		}
+		m := slackContact(w.st.member(pid))
 		key := activities.Key(id, event, pid)
 		msg := activities.ChangeMessage(rot, n, w.st.member(pid))
 		w.enqueue(now, key, now.Add(noticeTTL), activities.Effect{
@@ -390,7 +419,10 @@ func (w *rotation) launch(ctx workflow.Context) {
 		// One try of each send (Deliver bounds each to 20 s); Temporal
 		// retries the activity only when a worker is lost in the middle,
 		// and the heartbeat keeps what was sent from being sent again.
-		StartToCloseTimeout:    time.Duration(len(batch))*30*time.Second + 30*time.Second,
+		StartToCloseTimeout: time.Duration(len(batch))*30*time.Second + 30*time.Second,
+		// Deliver heartbeats after each send (each bounded to 20 s): a
+		// worker lost in the middle is noticed within this.
+		HeartbeatTimeout:       deliverHeartbeat,
 		ScheduleToCloseTimeout: 2 * (time.Duration(len(batch))*30*time.Second + 30*time.Second),
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    2 * time.Second,
@@ -469,8 +501,8 @@ func (w *rotation) settle(now time.Time, out activities.Outcome) {
 	p.Attempts++
 	f := EffectFailure{Time: now, Kind: p.Effect.Kind, Key: p.Effect.Key, Error: out.Error, Attempts: p.Attempts}
 	if out.Error == "" {
-		if p.Keep && out.Posted != nil && out.Posted.TS != "" {
-			w.st.keptThread(p.Shift, p.Member, out.Posted.TS)
+		if p.Keep && out.TS != "" {
+			w.st.keptThread(p.Shift, p.Member, out.TS)
 		}
 		if p.Attempts > 1 {
 			f.Error, f.Recovered = p.LastError, true

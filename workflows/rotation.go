@@ -505,7 +505,7 @@ func (w *rotation) notifyShifts(ctx workflow.Context, now time.Time) {
 		if !sh.End.After(now) || len(sh.Assignees) == 0 {
 			continue // too late, or nobody to tell
 		}
-		w.enqueueNotices(now, sh)
+		w.enqueueNotices(ctx, now, sh)
 	}
 }
 

@@ -22,11 +22,11 @@ func Blocks(m activities.Message) []slack.Block {
 		}
 		bs = append(bs, section("*Duties*\n"+strings.Join(items, "\n")))
 	}
-	if len(m.Commands) > 0 {
-		bs = append(bs, section("*To change it*\n```"+strings.Join(escape(m.Commands), "\n")+"```"))
+	if cs := m.Commands(); len(cs) > 0 {
+		bs = append(bs, section("*To change it*\n```"+strings.Join(escape(cs), "\n")+"```"))
 	}
-	if m.Footer != "" {
-		bs = append(bs, slack.NewContextBlock("", slack.NewTextBlockObject(slack.PlainTextType, m.Footer, false, false)))
+	if f := m.Footer(); f != "" {
+		bs = append(bs, slack.NewContextBlock("", slack.NewTextBlockObject(slack.PlainTextType, f, false, false)))
 	}
 	return bs
 }

@@ -164,12 +164,12 @@ func TestErrorsCarryAdvice(t *testing.T) {
 func TestBlocks(t *testing.T) {
 	srv, n := workspace(t)
 	m := activities.Message{Title: "On call", Lines: []string{"R&D <team>"}, Checklist: []string{"page > 5"},
-		Commands: []string{"rota swap"}, Footer: "Shift s1"}
+		Shift: "s1", For: "ann"}
 	if _, err := n.Announce(t.Context(), "C1", m, activities.Post{Key: "k"}); err != nil {
 		t.Fatal(err)
 	}
 	got := srv.Messages("C1")[0]
-	for _, s := range []string{`"type":"header"`, `R\u0026amp;D \u0026lt;team\u0026gt;`, `☐ page \u0026gt; 5`, "```rota swap```", `"type":"context"`} {
+	for _, s := range []string{`"type":"header"`, `R\u0026amp;D \u0026lt;team\u0026gt;`, `☐ page \u0026gt; 5`, "```rota swap --shift-a s1 --member-a ann", `"type":"context"`} {
 		if !strings.Contains(got.Blocks, s) {
 			t.Errorf("blocks lack %s: %s", s, got.Blocks)
 		}

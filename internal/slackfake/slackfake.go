@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -69,6 +70,10 @@ type Fault struct {
 	// DropReply performs the call (unless Error or Status is set) and then
 	// closes the connection without answering, as a lost reply would.
 	DropReply bool
+	// Delay holds the call this long before it is performed, whether or
+	// not the client is still there: a slow Slack, or a worker that dies
+	// while it waits.
+	Delay time.Duration
 }
 
 type user struct {
@@ -104,19 +109,74 @@ type Server struct {
 	channels map[string]*channel
 	groups   map[string]*usergroup
 	seq      int // number of ts values handed out
+	// open: unknown channels, users and user groups are created as they
+	// are named (see AcceptAll); onCall sees every call.
+	open   bool
+	onCall func(Call)
 }
 
-// New starts a server that accepts only the given bot token.
+// New starts a server on a free local port that accepts only the given bot
+// token.
 func New(token string) *Server {
-	s := &Server{
+	s := newServer(token)
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	return s
+}
+
+// Listen starts a server on ln (for a fixed address), as New does.
+func Listen(ln net.Listener, token string) *Server {
+	s := newServer(token)
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.srv.Listener.Close()
+	s.srv.Listener = ln
+	s.srv.Start()
+	return s
+}
+
+func newServer(token string) *Server {
+	return &Server{
 		token:    token,
 		faults:   map[string][]Fault{},
 		users:    map[string]*user{},
 		channels: map[string]*channel{},
 		groups:   map[string]*usergroup{},
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	return s
+}
+
+// AcceptAll makes the workspace take any id it is given: a channel (C…
+// or G…, with the bot in it), a user (U…) or a user group (S…) it does not
+// know is created when a call names it, and an email looked up gets a
+// user. For trying rota against it by hand; each call goes to onCall (nil:
+// nowhere).
+func (s *Server) AcceptAll(onCall func(Call)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.open, s.onCall = true, onCall
+}
+
+// createLocked creates what an open workspace's call names.
+func (s *Server) createLocked(p map[string]string) {
+	if id := p["channel"]; (strings.HasPrefix(id, "C") || strings.HasPrefix(id, "G")) && s.channels[id] == nil {
+		s.channels[id] = &channel{id: id, name: strings.ToLower(id), member: true}
+	}
+	for _, id := range splitList(p["users"]) {
+		if strings.HasPrefix(id, "U") && s.users[id] == nil {
+			s.users[id] = &user{id: id, name: strings.ToLower(id)}
+		}
+	}
+	if id := p["usergroup"]; strings.HasPrefix(id, "S") && s.groups[id] == nil {
+		s.groups[id] = &usergroup{id: id, handle: strings.ToLower(id)}
+	}
+	if email := p["email"]; email != "" {
+		for _, u := range s.users {
+			if strings.EqualFold(u.email, email) {
+				return
+			}
+		}
+		local, _, _ := strings.Cut(email, "@")
+		id := "U" + strings.ToUpper(local)
+		s.users[id] = &user{id: id, name: local, email: email}
+	}
 }
 
 // URL returns the base API URL, as slack.OptionAPIURL wants it
@@ -226,10 +286,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	params, token, badReq := readParams(w, r)
 
 	s.mu.Lock()
-	s.calls = append(s.calls, Call{Method: method, Params: copyParams(params), Time: time.Now()})
+	call := Call{Method: method, Params: copyParams(params), Time: time.Now()}
+	s.calls = append(s.calls, call)
 	fault, faulted := s.popFaultLocked(method)
+	onCall := s.onCall
 	s.mu.Unlock()
+	if onCall != nil {
+		onCall(call)
+	}
 
+	if faulted && fault.Delay > 0 {
+		time.Sleep(fault.Delay)
+	}
 	if faulted && fault.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(fault.RetryAfter))
 	}
@@ -285,6 +353,9 @@ func (s *Server) popFaultLocked(method string) (Fault, bool) {
 func (s *Server) dispatch(method string, p map[string]string) obj {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.open {
+		s.createLocked(p)
+	}
 	switch method {
 	case "auth.test":
 		return obj{"ok": true, "url": "https://fake.slack.com/", "team": "Rota Test", "user": "rota",

@@ -479,6 +479,23 @@ func TestFaults(t *testing.T) {
 		}
 	})
 
+	t.Run("delay", func(t *testing.T) {
+		srv, api := setup(t)
+		srv.Fail("chat.postMessage", Fault{Delay: 300 * time.Millisecond})
+		cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		defer cancel()
+		if _, _, err := api.PostMessageContext(cctx, "C1", slack.MsgOptionText("x", false)); err == nil {
+			t.Fatal("the client did not give up")
+		}
+		waitMsgs := time.Now().Add(5 * time.Second)
+		for len(srv.Messages("C1")) == 0 && time.Now().Before(waitMsgs) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n := len(srv.Messages("C1")); n != 1 {
+			t.Errorf("%d messages: want the delayed post stored after the client left", n)
+		}
+	})
+
 	t.Run("slack error then in order", func(t *testing.T) {
 		srv, api := setup(t)
 		srv.Fail("chat.postMessage", Fault{Error: "not_in_channel"})

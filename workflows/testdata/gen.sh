@@ -32,9 +32,10 @@ for attr in RotaMembers:KeywordList RotaOnCall:KeywordList RotaHealth:Keyword; d
 done
 
 go run ./workflows/testdata/gen -address "$address" >"$tmp/runs"
-# v0-*.json were recorded before calendar feeds (GetVersion calendar-feeds)
-# and are kept: they guard the runs started before it.
-rm -f "$out"/demo-*.json "$out"/broken-*.json
+# v0-*.json were recorded before calendar feeds (GetVersion calendar-feeds),
+# v1-*.json before the Slack notices (GetVersion slack-notices); they are
+# kept: they guard the runs started before those.
+rm -f "$out"/demo-*.json "$out"/broken-*.json "$out"/ending-*.json
 while read -r file workflow run; do
 	"$temporal" workflow show --address "$address" --workflow-id "$workflow" --run-id "$run" --output json >"$out/$file"
 	echo "wrote $out/$file ($workflow run $run)"

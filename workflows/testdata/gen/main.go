@@ -41,6 +41,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/rota-scheduler/rota/activities"
+	"github.com/rota-scheduler/rota/internal/calendar"
 	"github.com/rota-scheduler/rota/internal/config"
 	"github.com/rota-scheduler/rota/internal/render"
 	"github.com/rota-scheduler/rota/workflows"
@@ -96,22 +97,41 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-// flakyNotifier fails the first try of every channel post.
+// flakyNotifier fails the first try of every channel post, and answers
+// each post with a timestamp, as Slack does (change notices reply to them).
 type flakyNotifier struct {
 	activities.LogNotifier
-	mu   sync.Mutex
-	seen map[string]bool
+	mu    sync.Mutex
+	seen  map[string]bool
+	posts int
 }
 
-func (n *flakyNotifier) Announce(ctx context.Context, channel, text, key string) error {
+func (n *flakyNotifier) ts() string {
 	n.mu.Lock()
-	first := !n.seen[key]
-	n.seen[key] = true
+	defer n.mu.Unlock()
+	n.posts++
+	return fmt.Sprintf("1700000000.%06d", n.posts*100)
+}
+
+func (n *flakyNotifier) Announce(ctx context.Context, channel string, msg activities.Message, p activities.Post) (activities.Posted, error) {
+	n.mu.Lock()
+	first := !n.seen[p.Key]
+	n.seen[p.Key] = true
 	n.mu.Unlock()
 	if first {
-		return errors.New("slack: 503 service unavailable (first try of every post fails)")
+		return activities.Posted{}, errors.New("slack: 503 service unavailable (first try of every post fails)")
 	}
-	return n.LogNotifier.Announce(ctx, channel, text, key)
+	if _, err := n.LogNotifier.Announce(ctx, channel, msg, p); err != nil {
+		return activities.Posted{}, err
+	}
+	return activities.Posted{Channel: channel, TS: n.ts()}, nil
+}
+
+func (n *flakyNotifier) DirectMessage(ctx context.Context, m config.Member, msg activities.Message, p activities.Post) (activities.Posted, error) {
+	if _, err := n.LogNotifier.DirectMessage(ctx, m, msg, p); err != nil {
+		return activities.Posted{}, err
+	}
+	return activities.Posted{Channel: "D" + m.ID, TS: n.ts()}, nil
 }
 
 type gen struct {
@@ -152,6 +172,9 @@ func run(address, namespace string) error {
 	}
 	if err := g.broken(); err != nil {
 		return fmt.Errorf("broken: %w", err)
+	}
+	if err := g.ending(); err != nil {
+		return fmt.Errorf("ending: %w", err)
 	}
 	return nil
 }
@@ -432,6 +455,28 @@ func (g *gen) broken() error {
 	}
 	time.Sleep(3 * time.Second)
 	fmt.Println("broken-run1.json", workflows.WorkflowID(id), run)
+	return nil
+}
+
+// ending runs a rotation of two one-minute shifts to its end: when the
+// last ends nobody is on call, and the channel is told so (slack-notices).
+func (g *gen) ending() error {
+	const id = "ending"
+	start := time.Now().UTC().Truncate(time.Minute).Add(time.Minute)
+	rot, members, err := g.load(id, start, "- hand over")
+	if err != nil {
+		return err
+	}
+	end := start.Add(2 * time.Minute)
+	rot.End = &calendar.DateTime{Date: calendar.DateOf(end, time.UTC), Hour: end.Hour(), Minute: end.Minute()}
+	run, err := g.apply(rot, members, 0)
+	if err != nil {
+		return err
+	}
+	if err := g.c.GetWorkflow(g.ctx, workflows.WorkflowID(id), run).Get(g.ctx, nil); err != nil {
+		return err
+	}
+	fmt.Println("ending-run1.json", workflows.WorkflowID(id), run)
 	return nil
 }
 
