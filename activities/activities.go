@@ -56,18 +56,24 @@ type CalendarPublisher interface {
 	Publish(ctx context.Context, r feed.Rotation, key string) error
 }
 
-// Pager mirrors assignments into the paging tool's schedule.
-type Pager interface {
-	Override(ctx context.Context, schedule string, shift engine.Shift, members []config.Member, key string) error
-}
-
 // Activities are rota's side effects, with the clients they use injected.
 // A nil client is skipped (and logged).
 type Activities struct {
 	Notifier  Notifier
 	Calendars CalendarPublisher
-	Pager     Pager
-	Logger    *slog.Logger
+	// Pagers are the paging tools the worker has credentials for.
+	Pagers []Pager
+	Logger *slog.Logger
+}
+
+// pager is the paging tool of that name, if the worker has it.
+func (a *Activities) pager(name string) Pager {
+	for _, p := range a.Pagers {
+		if p.Name() == name {
+			return p
+		}
+	}
+	return nil
 }
 
 func (a *Activities) log() *slog.Logger {

@@ -45,6 +45,10 @@ type Effect struct {
 	Thread string `json:"thread,omitempty"`
 	// Attempt counts the tries before this one.
 	Attempt int `json:"attempt,omitempty"`
+	// Pager is the paging tool a sync is for (To its schedule); Drop: rota's
+	// overrides there go. Empty: an override queued before pager sync.
+	Pager string `json:"pager,omitempty"`
+	Drop  bool   `json:"drop,omitempty"`
 	// Shift is the shift a pager override is for.
 	Shift *engine.Shift `json:"shift,omitempty"`
 	// Rotation and Changed are a calendar publication: the ids of the
@@ -144,11 +148,6 @@ func (a *Activities) send(ctx context.Context, e Effect) (Posted, error) {
 			a.log().Info("no notifier", "kind", e.Kind, "key", e.Key)
 			return Posted{}, nil
 		}
-	case EffectPager:
-		if a.Pager == nil {
-			a.log().Info("no pager", "key", e.Key)
-			return Posted{}, nil
-		}
 	case EffectCalendar:
 		if a.Calendars == nil {
 			a.log().Info("no calendar publisher", "key", e.Key)
@@ -174,10 +173,10 @@ func (a *Activities) send(ctx context.Context, e Effect) (Posted, error) {
 	case EffectTopic:
 		return Posted{}, a.Notifier.SetTopic(ctx, e.To, e.Text, e.Key)
 	case EffectPager:
-		if e.Shift == nil {
-			return Posted{}, Permanent(errors.New("pager override without a shift"))
-		}
-		return Posted{}, a.Pager.Override(ctx, e.To, *e.Shift, e.Members, e.Key)
+		// An override queued by a run older than pager sync: the workflow
+		// syncs the whole schedule through SyncPager from its next run on.
+		a.log().Info("pager override left to the rotation's sync", "schedule", e.To, "key", e.Key)
+		return Posted{}, nil
 	case EffectCalendar:
 		// A publication queued by a run older than calendar feeds: the
 		// workflow publishes through PublishFeed from its next run on.

@@ -5,9 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/rota-scheduler/rota/internal/config"
-	"github.com/rota-scheduler/rota/internal/engine"
 	"github.com/rota-scheduler/rota/internal/feed"
-	"github.com/rota-scheduler/rota/internal/render"
 )
 
 // The logging implementations write every side effect to a slog.Logger
@@ -65,22 +63,12 @@ func (c LogCalendars) Publish(ctx context.Context, r feed.Rotation, key string) 
 	return nil
 }
 
-// LogPager logs pager overrides.
-type LogPager struct{ Logger *slog.Logger }
-
-// Override logs the override of a shift.
-func (p LogPager) Override(ctx context.Context, schedule string, shift engine.Shift, members []config.Member, key string) error {
-	orDefault(p.Logger).InfoContext(ctx, "pager override", "schedule", schedule, "shift", shift.ID,
-		"start", render.UTC(shift.Start), "end", render.UTC(shift.End), "members", ids(members), "key", key)
-	return nil
-}
-
-// NewLogging returns Activities whose clients all log through logger.
+// NewLogging returns Activities whose notifier and calendars log through
+// logger; it has no pagers (their sync is logged and skipped).
 func NewLogging(logger *slog.Logger) *Activities {
 	return &Activities{
 		Notifier:  LogNotifier{Logger: logger},
 		Calendars: LogCalendars{Logger: logger},
-		Pager:     LogPager{Logger: logger},
 		Logger:    logger,
 	}
 }

@@ -229,3 +229,24 @@ func ChangeMessage(rot *config.Rotation, in ChangeNotice, m config.Member) Messa
 	}
 	return msg
 }
+
+// DriftMessage tells the channel that a paging tool has others on call
+// than the rotation (want and have are the tool's users).
+func DriftMessage(rot *config.Rotation, pager string, want, have []string, repair bool) Message {
+	who := func(s []string) string {
+		if len(s) == 0 {
+			return "nobody"
+		}
+		return strings.Join(s, ", ")
+	}
+	msg := Message{
+		Title: fmt.Sprintf("%s: %s pages %s, not %s", rotationName(rot), pager, who(have), who(want)),
+		Lines: []string{fmt.Sprintf("%s's schedule differs from the rotation (edited by hand, or an override failed).", pager)},
+	}
+	if repair {
+		msg.Lines = append(msg.Lines, "rota is setting the overrides again.")
+	} else {
+		msg.Lines = append(msg.Lines, "The rotation says repair: false, so rota leaves it: fix the schedule, or run rota pager "+rot.ID+".")
+	}
+	return msg
+}

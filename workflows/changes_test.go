@@ -180,13 +180,8 @@ func testChanges(t *testing.T, via string) {
 			}
 		}
 	}
-	var handoff []call
-	for _, c := range rec.all("pager") {
-		if c.Shift.ID == rest.ID {
-			handoff = append(handoff, c)
-		}
-	}
-	if len(handoff) != 1 || !slices.Equal(handoff[0].Members, rest.Assignees) || !handoff[0].At.Equal(t1.Add(2*time.Minute)) || handoff[0].Key != rest.ID+"/handoff/pager" {
+	handoff := pagerCalls(rec, rest.ID)
+	if len(handoff) != 1 || !slices.Equal(handoff[0].Members, rest.Assignees) || !handoff[0].At.Equal(t1.Add(2*time.Minute)) {
 		t.Errorf("handoff of the rest of the running shift: %+v", handoff)
 	}
 	mu.Lock()
@@ -241,7 +236,7 @@ func TestBadSignals(t *testing.T) {
 	if len(who.Current) != 1 {
 		t.Fatalf("who: %+v", who)
 	}
-	if n := len(rec.all("pager")); n != 7 {
+	if n := len(handoffs(rec)); n != 7 {
 		t.Errorf("%d handoffs in the first 7 days, want 7", n)
 	}
 }
@@ -354,7 +349,7 @@ func TestPauseResume(t *testing.T) {
 		t.Errorf("config while paused: %+v", cfg)
 	}
 	var at []time.Time
-	for _, c := range rec.all("pager") {
+	for _, c := range handoffs(rec) {
 		at = append(at, c.At)
 	}
 	want := []time.Time{day(0), day(1), day(40).Add(time.Hour), day(41)}
@@ -551,4 +546,15 @@ func TestPreviewPredictsConfigure(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d shifts change; final until %s", len(preview.Changes), len(after.Shifts), preview.FinalUntil)
+}
+
+// handoffs are the channel posts of the handoffs (not again after a change).
+func handoffs(rec *recorder) []call {
+	var out []call
+	for _, c := range rec.all("announce") {
+		if strings.HasSuffix(c.Key, "/handoff/announce") {
+			out = append(out, c)
+		}
+	}
+	return out
 }

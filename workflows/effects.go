@@ -85,8 +85,10 @@ type delivery struct {
 	keys []string
 	res  activities.DeliverResult
 	err  error
-	// feed is PublishFeed's result: how the feed's events changed.
-	feed *activities.FeedResult
+	// feed is PublishFeed's result: how the feed's events changed; pager
+	// SyncPager's.
+	feed  *activities.FeedResult
+	pager *pagerDelivery
 }
 
 // contact is the part of a member's config that a pager uses.
@@ -277,7 +279,11 @@ func (w *rotation) enqueueHandoff(ctx workflow.Context, now time.Time, sh engine
 			})
 		}
 	}
-	if og := rot.Opsgenie; og != nil && og.Schedule != "" {
+	if len(pagersOf(rot)) > 0 && w.pagerOn(ctx) {
+		// The overrides were set when the shift became final: the
+		// handoff starts the drift checks.
+		w.startWatches(ctx, now, sh, watchDelay)
+	} else if og := rot.Opsgenie; og != nil && og.Schedule != "" {
 		ref := sh
 		ref.Problems = nil
 		w.enqueue(now, "pager:"+og.Schedule+":"+sh.ID, sh.End, activities.Effect{
@@ -347,6 +353,7 @@ func (w *rotation) enqueueCalendar(now time.Time, debounce bool) {
 
 // calendarChanged notes a shift for the next calendar publication.
 func (s *RotationState) calendarChanged(id string) {
+	s.PagerDirty = true // the pagers follow the same changes
 	switch {
 	case s.UnpublishedAll || slices.Contains(s.Unpublished, id):
 	case len(s.Unpublished) == maxChanged:
@@ -401,6 +408,10 @@ func (w *rotation) launch(ctx workflow.Context) {
 		}
 		if p.Effect.Kind == activities.EffectCalendar && w.feedsOn(ctx) {
 			w.publishFeed(ctx, now, p.Effect.Key)
+			continue
+		}
+		if p.Effect.Kind == activities.EffectPager && p.Effect.Pager != "" {
+			w.syncPager(ctx, now, p.Effect)
 			continue
 		}
 		e := p.Effect
@@ -474,6 +485,9 @@ func (w *rotation) foldDeliveries(ctx workflow.Context) {
 		w.delivered = w.delivered[1:]
 		if d.feed != nil {
 			w.st.Feed = feed.ApplyDelta(w.st.Feed, d.feed.Upsert, d.feed.Drop)
+		}
+		if d.pager != nil {
+			w.st.foldPager(now, d.pager)
 		}
 		for i, key := range d.keys {
 			w.inflight = slices.DeleteFunc(w.inflight, func(k string) bool { return k == key })

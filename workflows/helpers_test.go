@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/stretchr/testify/mock"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -48,8 +50,13 @@ type recorder struct {
 	failed map[string]int
 	// calendars, when set, also gets every publication (a real store).
 	calendars activities.CalendarPublisher
-	// notifier, when set, sends the notices instead of the recorder.
-	notifier activities.Notifier
+	// notifier, when set, sends the notices instead of the recorder;
+	// pagers, when set, are the pagers instead of the recorder.
+	notifier  activities.Notifier
+	pagers    []activities.Pager
+	overrides []activities.PagerOverride
+	// watch, when set, is what WatchPager answers.
+	watch func(activities.WatchInput) activities.WatchResult
 }
 
 func (r *recorder) add(c call) error {
@@ -107,8 +114,57 @@ func (r *recorder) Publish(ctx context.Context, f feed.Rotation, key string) err
 	}
 	return r.calendars.Publish(ctx, f, key)
 }
-func (r *recorder) Override(ctx context.Context, schedule string, sh engine.Shift, ms []config.Member, key string) error {
-	return r.add(call{Kind: "pager", Key: key, To: schedule, Shift: sh, Members: memberIDs(ms)})
+
+// The recorder is also an Opsgenie-like pager (aliases chosen by rota)
+// that keeps its overrides; each Put is a "pager" call whose Shift holds
+// the override (the user in Assignees).
+func (r *recorder) Name() string { return "opsgenie" }
+func (r *recorder) Alias(rotation, shift string, seat int) string {
+	return activities.OverrideAlias(rotation, shift, seat)
+}
+func (r *recorder) User(ctx context.Context, m config.Member) (string, error) { return m.ID, nil }
+func (r *recorder) Overrides(ctx context.Context, schedule, rotation string, from, to time.Time, known []string) ([]activities.PagerOverride, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []activities.PagerOverride
+	for _, o := range r.overrides {
+		if o.End.After(from) && o.Start.Before(to) && strings.HasPrefix(o.ID, activities.AliasPrefix(rotation)) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+func (r *recorder) Put(ctx context.Context, schedule, rotation string, o activities.PagerOverride) (string, error) {
+	o.ID = activities.OverrideAlias(rotation, o.Shift, o.Seat)
+	if err := r.add(call{Kind: "pager", Key: o.ID, To: schedule, Shift: engine.Shift{ID: o.Shift, Start: o.Start, End: o.End, Assignees: []string{o.User}},
+		Members: []string{o.User}}); err != nil {
+		return "", err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.overrides = slices.DeleteFunc(r.overrides, func(x activities.PagerOverride) bool { return x.ID == o.ID })
+	r.overrides = append(r.overrides, o)
+	return o.ID, nil
+}
+func (r *recorder) Delete(ctx context.Context, schedule string, o activities.PagerOverride) error {
+	if err := r.add(call{Kind: "pager-delete", Key: o.ID, To: schedule}); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.overrides = slices.DeleteFunc(r.overrides, func(x activities.PagerOverride) bool { return x.ID == o.ID })
+	return nil
+}
+func (r *recorder) OnCall(ctx context.Context, schedule string, t time.Time) ([]string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, o := range r.overrides {
+		if !o.Start.After(t) && t.Before(o.End) {
+			out = append(out, o.User)
+		}
+	}
+	return out, nil
 }
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -128,7 +184,21 @@ func newEnv(t *testing.T, rec *recorder, start time.Time) *testsuite.TestWorkflo
 	if rec.notifier != nil {
 		n = rec.notifier
 	}
-	env.RegisterActivity(&activities.Activities{Notifier: n, Calendars: rec, Pager: rec, Logger: quiet})
+	pagers := []activities.Pager{rec}
+	if rec.pagers != nil {
+		pagers = rec.pagers
+	}
+	acts := &activities.Activities{Notifier: n, Calendars: rec, Pagers: pagers, Logger: quiet}
+	env.RegisterActivity(acts)
+	// WatchPager waits in real time, which the test environment does not
+	// skip: here it makes its one check at once, and returns.
+	env.OnActivity(acts.WatchPager, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in activities.WatchInput) (activities.WatchResult, error) {
+			if rec.watch != nil {
+				return rec.watch(in), nil
+			}
+			return activities.WatchResult{}, nil
+		})
 	rec.mu.Lock()
 	rec.now = env.Now
 	rec.mu.Unlock()
@@ -154,7 +224,7 @@ func scenario(t *testing.T, id string, weeks int) (config.Rotation, []config.Mem
 		r.End = &end
 	}
 	r.Slack = &config.Slack{Channel: "C-SRE", Usergroup: "S-ONCALL", Topic: true}
-	r.Opsgenie = &config.Opsgenie{Schedule: "sre-schedule"}
+	r.Opsgenie = &config.PagerSchedule{Schedule: "sre-schedule"}
 	r.Duties = "- watch the alerts\n- write the handover note"
 	return r, cfg.Members
 }
@@ -278,3 +348,14 @@ func updateWithID(env *testsuite.TestWorkflowEnvironment, name, id string, arg a
 }
 
 func hasPrefix(s, prefix string) bool { return strings.HasPrefix(s, prefix) }
+
+// pagerCalls are the pager overrides put for a shift.
+func pagerCalls(rec *recorder, shift string) []call {
+	var out []call
+	for _, c := range rec.all("pager") {
+		if c.Shift.ID == shift {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -78,6 +78,11 @@ type rotation struct {
 	// slack: this run tells the channel when nobody is on shift (runs
 	// before it did not); known once slackOn asked.
 	slack, slackKnown bool
+	// pagerSync: this run syncs pagers (pagerOn); watches are the drift
+	// checks under way, watchedResults what came back of them.
+	pagerSync, pagerKnown bool
+	watches               []*watch
+	watchedResults        []watched
 	// changed: the step applied an operation, so the calendar publication
 	// waits feedDebounce for the rest of the burst.
 	changed bool
@@ -155,6 +160,7 @@ func (w *rotation) getPlanner() (*engine.Planner, error) {
 }
 
 func (w *rotation) run(ctx workflow.Context) error {
+	w.resumeWatches(ctx)
 	for {
 		w.step(ctx)
 		if w.finished() {
@@ -191,6 +197,7 @@ func (w *rotation) maxHistoryInput() int {
 // queued operations, then starts the deliveries due and publishes.
 func (w *rotation) step(ctx workflow.Context) {
 	w.foldDeliveries(ctx)
+	w.foldWatches(ctx)
 	w.takeSignals(ctx)
 	w.runDue(ctx)
 	w.processQueue(ctx)
@@ -266,7 +273,7 @@ func (w *rotation) wait(ctx workflow.Context) error {
 	}
 	t := w.timer
 	err := workflow.Await(ctx, func() bool {
-		return (t != nil && t.fired) || len(w.queue) > 0 || w.signals.pending() || len(w.delivered) > 0
+		return (t != nil && t.fired) || len(w.queue) > 0 || w.signals.pending() || len(w.delivered) > 0 || len(w.watchedResults) > 0
 	})
 	if t != nil && t.fired {
 		w.timer = nil
@@ -534,6 +541,7 @@ func (w *rotation) handOff(ctx workflow.Context, now time.Time) {
 
 // flush queues a calendar publication of the shifts that changed, if any.
 func (w *rotation) flush(ctx workflow.Context) {
+	w.flushPager(ctx)
 	if len(w.st.Unpublished) > 0 || w.st.UnpublishedAll {
 		// After an operation, a feed waits for the rest of the burst; one
 		// never published (a rotation just started) goes out at once.
@@ -673,7 +681,9 @@ func (w *rotation) execute(ctx workflow.Context, name string, op operation, now 
 
 // configure takes a new config: the planner follows, and planning may go on.
 func (w *rotation) configure(c *ConfigureInput) {
+	old := w.st.Rotation
 	w.st.Rotation, w.st.Members = c.Rotation, c.Members
+	w.st.pagersChanged(&old)
 	w.planner, w.plannerErr = engine.New(&w.st.Rotation, w.st.Members)
 	if w.st.BadConfig {
 		w.st.BadConfig, w.st.PlanRetry = false, time.Time{}

@@ -47,6 +47,15 @@ type RotationState struct {
 	// feed.Tombstone, feed.MaxPast and feed.MaxForecast).
 	Feed []feed.Event `json:"feed,omitempty"`
 
+	// PagerKnown are rota's overrides on tools that give ids themselves
+	// (PagerDuty); PagerDirty: the final shifts changed since the last
+	// pager sync; PagerDrops: schedules a new config no longer uses;
+	// PagerSyncs numbers the syncs' keys. See pager.go.
+	PagerKnown []KnownOverride `json:"pager_known,omitempty"`
+	PagerDirty bool            `json:"pager_dirty,omitempty"`
+	PagerDrops []PagerTarget   `json:"pager_drops,omitempty"`
+	PagerSyncs int             `json:"pager_syncs,omitempty"`
+
 	// PlanError says why planning failed (empty: it works); it is tried
 	// again at PlanRetry. BadConfig: the engine refuses the config, and
 	// planning waits for a configure.

@@ -57,7 +57,8 @@ func TestYearMatchesBatchPlan(t *testing.T) {
 		t.Errorf("%d runs: want at least one continue-as-new", runs)
 	}
 
-	// Assignments at handoff (the pager override) equal the batch plan.
+	// The pager's overrides, each set once when its shift became final,
+	// over exactly the shift, equal the batch plan.
 	pager := rec.all("pager")
 	if len(pager) != len(want.Shifts) {
 		t.Errorf("%d pager overrides, want %d", len(pager), len(want.Shifts))
@@ -70,11 +71,8 @@ func TestYearMatchesBatchPlan(t *testing.T) {
 		if got.Shift.ID != sh.ID || !slices.Equal(got.Members, sh.Assignees) {
 			t.Fatalf("shift %d: workflow %s %v, batch %s %v", i, got.Shift.ID, got.Members, sh.ID, sh.Assignees)
 		}
-		if !got.At.Equal(sh.Start) {
-			t.Errorf("%s mirrored to the pager at %s, want its start %s", sh.ID, got.At, sh.Start)
-		}
-		if got.Key != sh.ID+"/handoff/pager" {
-			t.Errorf("pager key %q", got.Key)
+		if got.At.After(sh.Start) || !got.Shift.Start.Equal(sh.Start) || !got.Shift.End.Equal(sh.End) {
+			t.Errorf("%s mirrored to the pager at %s for %s to %s, want by its start %s, for the shift", sh.ID, got.At, got.Shift.Start, got.Shift.End, sh.Start)
 		}
 	}
 
@@ -192,7 +190,7 @@ func TestAppliedAfterItsStart(t *testing.T) {
 	for _, kind := range []string{"dm", "announce", "usergroup", "topic", "pager"} {
 		var got []call
 		for _, c := range rec.all(kind) {
-			if hasPrefix(c.Key, id+"/") {
+			if hasPrefix(c.Key, id+"/") || c.Shift.ID == id {
 				got = append(got, c)
 			}
 		}
@@ -203,6 +201,12 @@ func TestAppliedAfterItsStart(t *testing.T) {
 	// Nobody was told of the shifts before.
 	for _, c := range rec.all("") {
 		if c.Kind == "publish" {
+			continue
+		}
+		if c.Kind == "pager" { // the running shift and the final ones ahead
+			if !c.Shift.End.After(now) {
+				t.Errorf("a pager override for a shift that went by: %+v", c)
+			}
 			continue
 		}
 		if !strings.Contains(c.Key, "/notify/") && !hasPrefix(c.Key, id+"/") {
@@ -248,8 +252,14 @@ func TestAppliedYearsAfterItsStart(t *testing.T) {
 	}
 	took = time.Since(began)
 	// The running shift was handed off at once: no workflow time went by.
-	if p := rec.all("pager"); len(p) != 1 || !p[0].At.Equal(now) {
-		t.Errorf("pager calls %+v, want one, at %s", p, now)
+	running := ""
+	for _, s := range sched.Shifts {
+		if !s.Start.After(now) && s.End.After(now) {
+			running = s.ID
+		}
+	}
+	if p := pagerCalls(rec, running); len(p) != 1 || !p[0].At.Equal(now) {
+		t.Errorf("pager calls of the running shift %+v, want one, at %s", p, now)
 	}
 	if st.Health.Health != HealthOK {
 		t.Errorf("status %+v", st)

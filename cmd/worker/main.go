@@ -12,14 +12,18 @@
 //	ROTA_HTTP_INDEX     -http-index GET / lists the rotations (set to 1)
 //	ROTA_FEED_BUCKET, ROTA_FEED_SECRET or ROTA_FEED_SECRET_FILE, ROTA_BASE_URL: the calendar feeds (see package feedstore)
 //	ROTA_SLACK_TOKEN, ROTA_SLACK_API_URL: the Slack app's bot token, and the Web API's base URL (default Slack's own)
+//	ROTA_OPSGENIE_API_KEY, ROTA_OPSGENIE_API_URL: Opsgenie's API key and base URL (default https://api.opsgenie.com)
+//	ROTA_PAGERDUTY_TOKEN, ROTA_PAGERDUTY_API_URL: a PagerDuty REST API key and base URL (default https://api.pagerduty.com)
 //
-// Secrets (the feed secret, the Slack token; the Opsgenie key of later
-// versions) are read from the environment only, and never logged. Calendar
-// feeds are published to the feed bucket; notices go to Slack when a token
-// is set, to the log otherwise; pager overrides are logged.
+// Secrets (the feed secret, the Slack token, the pager keys) are read from
+// the environment only, and never logged. Calendar feeds are published to
+// the feed bucket; notices go to Slack when a token is set, to the log
+// otherwise; pager overrides go to each pager the worker has a key for
+// (without one, the sync is logged and skipped).
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -38,6 +42,8 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/rota-scheduler/rota/activities"
+	"github.com/rota-scheduler/rota/activities/opsgenie"
+	"github.com/rota-scheduler/rota/activities/pagerduty"
 	"github.com/rota-scheduler/rota/activities/slacknotifier"
 	"github.com/rota-scheduler/rota/feedstore"
 	"github.com/rota-scheduler/rota/internal/temporalconn"
@@ -111,6 +117,9 @@ func run(args []string, stderr io.Writer) error {
 	if err := useSlack(ctx, acts, os.Getenv, logger); err != nil {
 		return err
 	}
+	if err := usePagers(acts, os.Getenv, logger); err != nil {
+		return err
+	}
 
 	if *httpAddr != "" {
 		if len(feeds.Secret) == 0 {
@@ -168,6 +177,31 @@ func useSlack(ctx context.Context, acts *activities.Activities, getenv func(stri
 	}
 	logger.Info("slack: notices go to Slack", "bot", bot, "team", team, "api", api)
 	acts.Notifier = n
+	return nil
+}
+
+// usePagers gives acts the pagers the environment has keys for.
+func usePagers(acts *activities.Activities, getenv func(string) string, logger *slog.Logger) error {
+	if key := getenv("ROTA_OPSGENIE_API_KEY"); key != "" {
+		p, err := opsgenie.New(key, getenv("ROTA_OPSGENIE_API_URL"))
+		if err != nil {
+			return fmt.Errorf("ROTA_OPSGENIE_API_URL: %w", err)
+		}
+		acts.Pagers = append(acts.Pagers, p)
+		logger.Info("opsgenie: overrides go to Opsgenie", "api", cmp.Or(getenv("ROTA_OPSGENIE_API_URL"), opsgenie.DefaultURL))
+	} else {
+		logger.Info("opsgenie: no ROTA_OPSGENIE_API_KEY, Opsgenie schedules are not synced")
+	}
+	if token := getenv("ROTA_PAGERDUTY_TOKEN"); token != "" {
+		p, err := pagerduty.New(token, getenv("ROTA_PAGERDUTY_API_URL"))
+		if err != nil {
+			return fmt.Errorf("ROTA_PAGERDUTY_API_URL: %w", err)
+		}
+		acts.Pagers = append(acts.Pagers, p)
+		logger.Info("pagerduty: overrides go to PagerDuty", "api", cmp.Or(getenv("ROTA_PAGERDUTY_API_URL"), pagerduty.DefaultAPIURL))
+	} else {
+		logger.Info("pagerduty: no ROTA_PAGERDUTY_TOKEN, PagerDuty schedules are not synced")
+	}
 	return nil
 }
 

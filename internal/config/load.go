@@ -36,16 +36,16 @@ var DefaultWeekend = calendar.WeekdaysOf(time.Saturday, time.Sunday)
 var (
 	topKeys      = []string{"version", "weekend", "holidays", "members", "rotations"}
 	holidayKeys  = []string{"dates", "ical"}
-	memberKeys   = []string{"id", "name", "email", "slack", "opsgenie", "timezone", "skills", "unavailable"}
+	memberKeys   = []string{"id", "name", "email", "slack", "opsgenie", "pagerduty", "timezone", "skills", "unavailable"}
 	windowKeys   = []string{"from", "to", "reason"}
 	rotationKeys = []string{"id", "name", "timezone", "start", "end", "shift", "days", "size", "strategy", "seed",
 		"members", "needs", "grace", "min_rest", "plan_ahead", "notify_before", "duties", "slack", "opsgenie",
-		"admins", "layers"}
+		"pagerduty", "admins", "layers"}
 	layerKeys      = []string{"name", "days", "members", "strategy", "size", "needs", "grace"}
 	membershipKeys = []string{"id", "from", "until"}
 	needKeys       = []string{"skill", "level", "min", "max"}
 	slackKeys      = []string{"channel", "usergroup", "topic"}
-	opsgenieKeys   = []string{"schedule"}
+	pagerKeys      = []string{"schedule", "repair"}
 )
 
 // Load reads the given files and validates them together: member and

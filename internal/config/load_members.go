@@ -64,6 +64,7 @@ func (l *loader) member(f *fileDec, n *yaml.Node, path string) {
 	m.Email, _ = ms.str("email")
 	m.Slack, _ = ms.str("slack")
 	m.Opsgenie, _ = ms.str("opsgenie")
+	m.PagerDuty, _ = ms.str("pagerduty")
 	loc := time.UTC
 	if s, ok := ms.str("timezone"); ok {
 		m.Timezone = s

@@ -157,7 +157,7 @@ func (f *fileDec) inherit(n *yaml.Node, rs *fields, loc *time.Location, meta *ro
 	return inh
 }
 
-// integrations reads where the rotation shows up: Slack and Opsgenie.
+// integrations reads where the rotation shows up: Slack and the pagers.
 func (f *fileDec) integrations(rs *fields, r *Rotation) {
 	if n := rs.val("slack"); n != nil {
 		if ss, ok := f.mapping(n, rs.p("slack"), slackKeys...); ok {
@@ -168,17 +168,31 @@ func (f *fileDec) integrations(rs *fields, r *Rotation) {
 			r.Slack = s
 		}
 	}
-	if n := rs.val("opsgenie"); n != nil {
-		if gs, ok := f.mapping(n, rs.p("opsgenie"), opsgenieKeys...); ok {
-			o := &Opsgenie{}
-			if !gs.has("schedule") {
-				gs.missing("schedule", "the Opsgenie schedule to mirror")
-			} else {
-				o.Schedule, _ = gs.str("schedule")
-			}
-			r.Opsgenie = o
-		}
+	r.Opsgenie = f.pager(rs, "opsgenie", "the Opsgenie schedule to mirror, by name")
+	r.PagerDuty = f.pager(rs, "pagerduty", "the PagerDuty schedule to mirror, by id (e.g. PABC123)")
+}
+
+// pager reads a paging tool's block: the schedule, and whether a drift is
+// repaired (repair, default true).
+func (f *fileDec) pager(rs *fields, key, hint string) *PagerSchedule {
+	n := rs.val(key)
+	if n == nil {
+		return nil
 	}
+	gs, ok := f.mapping(n, rs.p(key), pagerKeys...)
+	if !ok {
+		return nil
+	}
+	p := &PagerSchedule{}
+	if !gs.has("schedule") {
+		gs.missing("schedule", hint)
+	} else {
+		p.Schedule, _ = gs.str("schedule")
+	}
+	if repair, ok := gs.bool("repair"); ok {
+		p.NoRepair = !repair
+	}
+	return p
 }
 
 // admins reads who may change the rotation for others.

@@ -66,7 +66,8 @@ type Member struct {
 	Email       string           `json:"email,omitempty"`
 	Slack       string           `json:"slack,omitempty"`
 	Opsgenie    string           `json:"opsgenie,omitempty"`
-	Timezone    string           `json:"timezone,omitempty"` // IANA zone for showing times; may be empty
+	PagerDuty   string           `json:"pagerduty,omitempty"` // a PagerDuty user id
+	Timezone    string           `json:"timezone,omitempty"`  // IANA zone for showing times; may be empty
 	Skills      map[string]Level `json:"skills,omitempty"`
 	Unavailable []Window         `json:"unavailable,omitempty"`
 }
@@ -123,9 +124,13 @@ type Slack struct {
 	Topic     bool   `json:"topic,omitempty"`
 }
 
-// Opsgenie names the schedule whose overrides follow a rotation.
-type Opsgenie struct {
+// PagerSchedule names the paging tool's schedule (Opsgenie's by name,
+// PagerDuty's by id) whose overrides follow a rotation.
+type PagerSchedule struct {
 	Schedule string `json:"schedule,omitempty"`
+	// NoRepair (the YAML's repair: false): a drift between the schedule
+	// and the rotation is reported, not repaired.
+	NoRepair bool `json:"no_repair,omitempty"`
 }
 
 // Rotation is a duty handed from member to member on a calendar, with all
@@ -144,7 +149,8 @@ type Rotation struct {
 	NotifyBefore time.Duration      `json:"notify_before"` // default 3 days
 	Duties       string             `json:"duties,omitempty"`
 	Slack        *Slack             `json:"slack,omitempty"`
-	Opsgenie     *Opsgenie          `json:"opsgenie,omitempty"`
+	Opsgenie     *PagerSchedule     `json:"opsgenie,omitempty"`
+	PagerDuty    *PagerSchedule     `json:"pagerduty,omitempty"`
 	Admins       []string           `json:"admins,omitempty"`
 	Weekend      calendar.Weekdays  `json:"weekend"`  // default sat, sun
 	Holidays     []calendar.Date    `json:"holidays"` // sorted, unique
