@@ -14,7 +14,8 @@
 # (8080), ROTA_BASE_URL (http://localhost:$HTTP_PORT), ROTA_CONFIG
 # (examples/team.yaml), GO (go); ROTA_SLACK_TOKEN and ROTA_SLACK_API_URL
 # send the notices to Slack (or a Slack-compatible server) instead of the
-# worker's log.
+# worker's log; ROTA_OPSGENIE_API_KEY/_URL and ROTA_PAGERDUTY_TOKEN/_URL
+# sync the pagers.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -122,6 +123,9 @@ if [ -n "${ROTA_SLACK_TOKEN:-}" ]; then
 else
   say "log mode: no ROTA_SLACK_TOKEN, so notices go to the worker's log (.data/worker.log)"
 fi
+for v in ROTA_OPSGENIE_API_KEY ROTA_PAGERDUTY_TOKEN; do
+  [ -z "${!v:-}" ] || say "$v is set: the worker syncs that pager's schedules"
+done
 say "starting the worker (log in .data/worker.log; feeds and pages on 127.0.0.1:$HTTP_PORT)"
 bin/rota-worker --http "127.0.0.1:$HTTP_PORT" --http-index >>"$DATA/worker.log" 2>&1 &
 WORKER_PID=$!

@@ -36,8 +36,9 @@ const (
 	// the last final shift: overrides of shifts no longer planned go.
 	pagerAhead = 400 * 24 * time.Hour
 	// watchDelay is when the first drift check of a shift is made, after
-	// its handoff (the tool's own schedule may turn at the same minute);
-	// watchEvery how often the next ones are.
+	// its handoff (the tool's own schedule may turn at the same minute; a
+	// quarter into a shorter shift); watchEvery how often the next ones
+	// are.
 	watchDelay = time.Minute
 	watchEvery = time.Hour
 )
@@ -215,6 +216,8 @@ func (w *rotation) startWatch(ctx workflow.Context, now time.Time, sh engine.Shi
 		}
 		return false
 	})
+	// A shift shorter than the delay is checked a quarter into it.
+	delay = min(delay, sh.End.Sub(sh.Start)/4)
 	if !sh.End.After(now.Add(delay)) {
 		return
 	}
@@ -228,8 +231,8 @@ func (w *rotation) startWatch(ctx workflow.Context, now time.Time, sh engine.Shi
 	})
 	in := activities.WatchInput{Pager: p.name, Schedule: p.Schedule, Shift: sh.ID, Want: w.st.contacts(w.st.onCall(now), contact),
 		Delay: delay, Every: watchEvery, Until: sh.End}
-	x := &watch{pager: p.name, shift: sh.ID, cancel: cancel}
-	w.watches = append(w.watches, x)
+	wx := &watch{pager: p.name, shift: sh.ID, cancel: cancel}
+	w.watches = append(w.watches, wx)
 	f := workflow.ExecuteActivity(actx, a.WatchPager, in)
 	workflow.Go(wctx, func(gctx workflow.Context) {
 		var res activities.WatchResult
@@ -238,7 +241,7 @@ func (w *rotation) startWatch(ctx workflow.Context, now time.Time, sh engine.Shi
 		if errors.As(err, &canceled) || wctx.Err() != nil {
 			return
 		}
-		w.watches = slices.DeleteFunc(w.watches, func(y *watch) bool { return y == x })
+		w.watches = slices.DeleteFunc(w.watches, func(y *watch) bool { return y == wx })
 		if err != nil {
 			res.Error = reason(err)
 		}

@@ -32,6 +32,7 @@ var synopses = map[string]synopsis{
 	"assign":      {"rota assign --shift SHIFT --members MEMBER[,MEMBER...] [--as MEMBER]", "rota assign --shift $FAR --members carol"},
 	"pause":       {"rota pause ROTATION [--reason TEXT] [--as MEMBER]", `rota pause platform --reason "office closed"`},
 	"resume":      {"rota resume ROTATION [--as MEMBER]", "rota resume platform"},
+	"pager":       {"rota pager ROTATION [--weeks N] [--format table|json] (with ROTA_OPSGENIE_API_KEY or ROTA_PAGERDUTY_TOKEN set)", "rota pager platform"},
 	"feeds":       {"rota feeds ROTATION|MEMBER [--revoke] [--kind rotation|member] [--base-url URL] [--format F]", "rota feeds platform"},
 }
 

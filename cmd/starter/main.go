@@ -47,6 +47,7 @@ func init() {
 		"pause":       {"stop planning and announcements of a rotation", runPause},
 		"resume":      {"resume a paused rotation", runResume},
 		"feeds":       {"the calendar feed URLs of a rotation or a member (--revoke: new URL)", runFeeds},
+		"pager":       {"what rota plans beside what Opsgenie or PagerDuty holds (exit 1: they differ)", runPager},
 	}
 }
 

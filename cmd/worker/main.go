@@ -23,7 +23,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -42,8 +41,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/rota-scheduler/rota/activities"
-	"github.com/rota-scheduler/rota/activities/opsgenie"
-	"github.com/rota-scheduler/rota/activities/pagerduty"
+	"github.com/rota-scheduler/rota/activities/pagers"
 	"github.com/rota-scheduler/rota/activities/slacknotifier"
 	"github.com/rota-scheduler/rota/feedstore"
 	"github.com/rota-scheduler/rota/internal/temporalconn"
@@ -180,27 +178,20 @@ func useSlack(ctx context.Context, acts *activities.Activities, getenv func(stri
 	return nil
 }
 
-// usePagers gives acts the pagers the environment has keys for.
+// usePagers gives acts the pagers the environment has keys for, and
+// says which.
 func usePagers(acts *activities.Activities, getenv func(string) string, logger *slog.Logger) error {
-	if key := getenv("ROTA_OPSGENIE_API_KEY"); key != "" {
-		p, err := opsgenie.New(key, getenv("ROTA_OPSGENIE_API_URL"))
-		if err != nil {
-			return fmt.Errorf("ROTA_OPSGENIE_API_URL: %w", err)
-		}
-		acts.Pagers = append(acts.Pagers, p)
-		logger.Info("opsgenie: overrides go to Opsgenie", "api", cmp.Or(getenv("ROTA_OPSGENIE_API_URL"), opsgenie.DefaultURL))
-	} else {
-		logger.Info("opsgenie: no ROTA_OPSGENIE_API_KEY, Opsgenie schedules are not synced")
+	ps, status, err := pagers.FromEnv(getenv)
+	if err != nil {
+		return err
 	}
-	if token := getenv("ROTA_PAGERDUTY_TOKEN"); token != "" {
-		p, err := pagerduty.New(token, getenv("ROTA_PAGERDUTY_API_URL"))
-		if err != nil {
-			return fmt.Errorf("ROTA_PAGERDUTY_API_URL: %w", err)
+	acts.Pagers = ps
+	for _, s := range status {
+		if s.On {
+			logger.Info(s.Name+": schedules are synced", "api", s.URL)
+		} else {
+			logger.Info(s.Name + ": no " + s.SecretVar + ", its schedules are not synced")
 		}
-		acts.Pagers = append(acts.Pagers, p)
-		logger.Info("pagerduty: overrides go to PagerDuty", "api", cmp.Or(getenv("ROTA_PAGERDUTY_API_URL"), pagerduty.DefaultAPIURL))
-	} else {
-		logger.Info("pagerduty: no ROTA_PAGERDUTY_TOKEN, PagerDuty schedules are not synced")
 	}
 	return nil
 }

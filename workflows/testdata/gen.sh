@@ -33,7 +33,8 @@ done
 
 go run ./workflows/testdata/gen -address "$address" >"$tmp/runs"
 # v0-*.json were recorded before calendar feeds (GetVersion calendar-feeds),
-# v1-*.json before the Slack notices (GetVersion slack-notices); they are
+# v1-*.json before the Slack notices (GetVersion slack-notices), v2-*.json
+# before the pager sync (GetVersion pager-sync); they are
 # kept: they guard the runs started before those.
 rm -f "$out"/demo-*.json "$out"/broken-*.json "$out"/ending-*.json
 while read -r file workflow run; do
