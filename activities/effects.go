@@ -126,14 +126,10 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 			activity.RecordHeartbeat(ctx, done)
 		}
 		if err != nil {
-			o := &out.Outcomes[i]
-			o.Error = err.Error()
-			var se *SendError
-			if errors.As(err, &se) {
-				o.Advice, o.RetryAfter = se.Advice, se.RetryAfter
-			}
-			o.Permanent = IsPermanent(err)
-			a.log().Warn("send failed", "kind", e.Kind, "key", e.Key, "error", err, "permanent", o.Permanent)
+			ts := out.Outcomes[i].TS
+			out.Outcomes[i] = Failed(e.Key, err)
+			out.Outcomes[i].TS = ts
+			a.log().Warn("send failed", "kind", e.Kind, "key", e.Key, "error", err, "permanent", out.Outcomes[i].Permanent)
 		}
 	}
 	return out, nil
@@ -207,6 +203,17 @@ func Permanent(err error) error {
 		return nil
 	}
 	return &SendError{Err: err, Permanent: true}
+}
+
+// Failed is the outcome of the send key that failed with err: whether
+// trying again can help, what to do, how long the service asked to wait.
+func Failed(key string, err error) Outcome {
+	o := Outcome{Key: key, Error: err.Error(), Permanent: IsPermanent(err)}
+	var se *SendError
+	if errors.As(err, &se) {
+		o.Advice, o.RetryAfter = se.Advice, se.RetryAfter
+	}
+	return o
 }
 
 // IsPermanent reports whether err was marked Permanent, or is a

@@ -55,7 +55,7 @@ func (a *Activities) PublishFeed(ctx context.Context, in FeedInput) (FeedResult,
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
 	if err := a.Calendars.Publish(sctx, FeedOf(&in.Rotation, in.Members, events), in.Key); err != nil {
-		res.Outcome.Error, res.Outcome.Permanent = err.Error(), IsPermanent(err)
+		res.Outcome = Failed(in.Key, err)
 		a.log().Warn("publish failed", "rotation", in.Rotation.ID, "key", in.Key, "error", err)
 	}
 	return res, nil

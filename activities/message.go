@@ -99,14 +99,11 @@ func memberName(m config.Member) string {
 }
 
 func names(ms []config.Member) string {
-	if len(ms) == 0 {
-		return "nobody"
-	}
 	out := make([]string, len(ms))
 	for i, m := range ms {
 		out[i] = memberName(m)
 	}
-	return strings.Join(out, ", ")
+	return render.Who(out)
 }
 
 // span is a shift's time in loc, the zone named.
@@ -215,10 +212,7 @@ func ChangeMessage(rot *config.Rotation, in ChangeNotice, m config.Member) Messa
 	msg.Lines = append(msg.Lines, in.Notes...)
 	loc := zone(rot, m)
 	for _, sh := range in.Shifts {
-		who := strings.Join(sh.Assignees, ", ")
-		if who == "" {
-			who = "nobody"
-		}
+		who := render.Who(sh.Assignees)
 		if m.ID != "" && sh.Has(m.ID) {
 			who += " (you)"
 		}
@@ -233,14 +227,8 @@ func ChangeMessage(rot *config.Rotation, in ChangeNotice, m config.Member) Messa
 // DriftMessage tells the channel that a paging tool has others on call
 // than the rotation (want and have are the tool's users).
 func DriftMessage(rot *config.Rotation, pager string, want, have []string, repair bool) Message {
-	who := func(s []string) string {
-		if len(s) == 0 {
-			return "nobody"
-		}
-		return strings.Join(s, ", ")
-	}
 	msg := Message{
-		Title: fmt.Sprintf("%s: %s pages %s, not %s", rotationName(rot), pager, who(have), who(want)),
+		Title: fmt.Sprintf("%s: %s pages %s, not %s", rotationName(rot), pager, render.Who(have), render.Who(want)),
 		Lines: []string{fmt.Sprintf("%s's schedule differs from the rotation (edited by hand, or an override failed).", pager)},
 	}
 	if repair {

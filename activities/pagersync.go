@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -59,11 +58,7 @@ func (a *Activities) SyncPager(ctx context.Context, in PagerSyncInput) (PagerSyn
 		if res.Outcome.Error != "" {
 			return
 		}
-		res.Outcome.Error, res.Outcome.Permanent = err.Error(), IsPermanent(err)
-		var se *SendError
-		if errors.As(err, &se) {
-			res.Outcome.Advice, res.Outcome.RetryAfter = se.Advice, se.RetryAfter
-		}
+		res.Outcome = Failed(in.Key, err)
 		a.log().Warn("pager sync", "pager", in.Pager, "schedule", in.Schedule, "key", in.Key, "error", err)
 	}
 	want, err := a.wantOverrides(ctx, p, in)
@@ -127,9 +122,10 @@ func (a *Activities) SyncPager(ctx context.Context, in PagerSyncInput) (PagerSyn
 	return res, nil
 }
 
-// trimWithin is how long after a shift ended its override is still
-// trimmed to it.
-const trimWithin = 24 * time.Hour
+// TrimWithin is how long after a shift ended its override is still
+// trimmed to it (a running shift cut short): the workflow sends such
+// shifts, and keeps their PagerDuty ids, that long.
+const TrimWithin = 24 * time.Hour
 
 // wantOverrides lists the overrides the schedule should hold: each final
 // shift not ended by From, each assignee, with the id the override has
@@ -143,7 +139,7 @@ func (a *Activities) wantOverrides(ctx context.Context, p Pager, in PagerSyncInp
 	for _, sh := range in.Shifts {
 		// A shift that ended lately (a running one cut short by a change)
 		// is wanted too, so that its override is trimmed, not deleted.
-		if !sh.End.After(in.From.Add(-trimWithin)) || !sh.Start.Before(in.To) {
+		if !sh.End.After(in.From.Add(-TrimWithin)) || !sh.Start.Before(in.To) {
 			continue
 		}
 		for seat, id := range sh.Assignees {
@@ -233,13 +229,8 @@ func (a *Activities) WatchPager(ctx context.Context, in WatchInput) (WatchResult
 		res, err := a.checkPager(ctx, p, in)
 		switch {
 		case err != nil && IsPermanent(err):
-			var se *SendError
-			errors.As(err, &se)
-			out := WatchResult{Error: err.Error()}
-			if se != nil {
-				out.Advice = se.Advice
-			}
-			return out, nil
+			o := Failed("", err)
+			return WatchResult{Error: o.Error, Advice: o.Advice}, nil
 		case err != nil:
 			a.log().Warn("pager check failed; next check at the next hour", "pager", in.Pager, "schedule", in.Schedule, "error", err)
 		case res.Drift:

@@ -279,7 +279,7 @@ func (w *rotation) enqueueHandoff(ctx workflow.Context, now time.Time, sh engine
 			})
 		}
 	}
-	if len(pagersOf(rot)) > 0 && w.pagerOn(ctx) {
+	if len(rot.Pagers()) > 0 && w.pagerOn(ctx) {
 		// The overrides were set when the shift became final: the
 		// handoff starts the drift checks.
 		w.startWatches(ctx, now, sh, watchDelay)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -13,6 +12,7 @@ import (
 	"github.com/rota-scheduler/rota/activities"
 	"github.com/rota-scheduler/rota/internal/config"
 	"github.com/rota-scheduler/rota/internal/engine"
+	"github.com/rota-scheduler/rota/internal/render"
 )
 
 // Pagers.
@@ -50,24 +50,6 @@ type KnownOverride struct {
 	activities.PagerOverride
 }
 
-// pagerRef is a rotation's use of a paging tool.
-type pagerRef struct {
-	name string
-	*config.PagerSchedule
-}
-
-// pagersOf lists the tools a rotation uses, in a fixed order.
-func pagersOf(rot *config.Rotation) []pagerRef {
-	var out []pagerRef
-	if p := rot.Opsgenie; p != nil && p.Schedule != "" {
-		out = append(out, pagerRef{"opsgenie", p})
-	}
-	if p := rot.PagerDuty; p != nil && p.Schedule != "" {
-		out = append(out, pagerRef{"pagerduty", p})
-	}
-	return out
-}
-
 // pagerOn reports whether this run syncs pagers (asked as feedsOn is).
 func (w *rotation) pagerOn(ctx workflow.Context) bool {
 	if !w.pagerKnown {
@@ -84,7 +66,7 @@ func (w *rotation) flushPager(ctx workflow.Context) {
 		return
 	}
 	w.st.PagerDirty = false
-	if len(pagersOf(&w.st.Rotation)) == 0 && len(w.st.PagerDrops) == 0 || !w.pagerOn(ctx) {
+	if len(w.st.Rotation.Pagers()) == 0 && len(w.st.PagerDrops) == 0 || !w.pagerOn(ctx) {
 		w.st.PagerDrops = nil
 		return
 	}
@@ -93,8 +75,8 @@ func (w *rotation) flushPager(ctx workflow.Context) {
 		w.enqueuePagerSync(now, t.Pager, t.Schedule, true)
 	}
 	w.st.PagerDrops = nil
-	for _, p := range pagersOf(&w.st.Rotation) {
-		w.enqueuePagerSync(now, p.name, p.Schedule, false)
+	for _, p := range w.st.Rotation.Pagers() {
+		w.enqueuePagerSync(now, p.Tool, p.Schedule, false)
 	}
 }
 
@@ -122,9 +104,9 @@ type PagerTarget struct {
 // longer uses (rota's overrides there go) and that the ones it uses need
 // a sync.
 func (s *RotationState) pagersChanged(old *config.Rotation) {
-	for _, o := range pagersOf(old) {
-		t := PagerTarget{o.name, o.Schedule}
-		if !slices.ContainsFunc(pagersOf(&s.Rotation), func(p pagerRef) bool { return p.name == o.name && p.Schedule == o.Schedule }) &&
+	for _, o := range old.Pagers() {
+		t := PagerTarget{Pager: o.Tool, Schedule: o.Schedule}
+		if !slices.ContainsFunc(s.Rotation.Pagers(), func(p config.PagerUse) bool { return p.Tool == o.Tool && p.Schedule == o.Schedule }) &&
 			!slices.Contains(s.PagerDrops, t) {
 			s.PagerDrops = append(s.PagerDrops, t)
 		}
@@ -140,7 +122,7 @@ func (w *rotation) syncPager(ctx workflow.Context, now time.Time, e activities.E
 	in := activities.PagerSyncInput{Key: e.Key, Pager: e.Pager, Schedule: e.To, Rotation: w.st.Rotation.ID,
 		Members: w.st.Members, From: now, To: now.Add(pagerAhead), Drop: e.Drop}
 	for _, sh := range w.st.shifts() {
-		if sh.End.After(now.Add(-24 * time.Hour)) {
+		if sh.End.After(now.Add(-activities.TrimWithin)) {
 			ref := sh
 			ref.Problems = nil
 			in.Shifts = append(in.Shifts, ref)
@@ -181,7 +163,7 @@ func (s *RotationState) foldPager(now time.Time, d *pagerDelivery) {
 		mine := k.Pager == d.name && k.Schedule == d.schedule
 		return mine && (slices.Contains(d.res.Gone, k.ID) || slices.ContainsFunc(d.res.Upsert, func(u activities.PagerOverride) bool {
 			return u.Shift == k.Shift && u.Seat == k.Seat
-		})) || !k.End.After(now.Add(-24*time.Hour))
+		})) || !k.End.After(now.Add(-activities.TrimWithin))
 	})
 	for _, u := range d.res.Upsert {
 		s.PagerKnown = append(s.PagerKnown, KnownOverride{Pager: d.name, Schedule: d.schedule, PagerOverride: u})
@@ -203,14 +185,14 @@ type watched struct {
 // startWatches starts the drift checks of a running shift, one per tool,
 // in place of the ones under way.
 func (w *rotation) startWatches(ctx workflow.Context, now time.Time, sh engine.Shift, delay time.Duration) {
-	for _, p := range pagersOf(&w.st.Rotation) {
+	for _, p := range w.st.Rotation.Pagers() {
 		w.startWatch(ctx, now, sh, p, delay)
 	}
 }
 
-func (w *rotation) startWatch(ctx workflow.Context, now time.Time, sh engine.Shift, p pagerRef, delay time.Duration) {
+func (w *rotation) startWatch(ctx workflow.Context, now time.Time, sh engine.Shift, p config.PagerUse, delay time.Duration) {
 	w.watches = slices.DeleteFunc(w.watches, func(x *watch) bool {
-		if x.pager == p.name {
+		if x.pager == p.Tool {
 			x.cancel()
 			return true
 		}
@@ -229,9 +211,9 @@ func (w *rotation) startWatch(ctx workflow.Context, now time.Time, sh engine.Shi
 		HeartbeatTimeout:       time.Minute,
 		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: 10 * time.Second, MaximumInterval: 5 * time.Minute},
 	})
-	in := activities.WatchInput{Pager: p.name, Schedule: p.Schedule, Shift: sh.ID, Want: w.st.contacts(w.st.onCall(now), contact),
+	in := activities.WatchInput{Pager: p.Tool, Schedule: p.Schedule, Shift: sh.ID, Want: w.st.contacts(w.st.onCall(now), contact),
 		Delay: delay, Every: watchEvery, Until: sh.End}
-	wx := &watch{pager: p.name, shift: sh.ID, cancel: cancel}
+	wx := &watch{pager: p.Tool, shift: sh.ID, cancel: cancel}
 	w.watches = append(w.watches, wx)
 	f := workflow.ExecuteActivity(actx, a.WatchPager, in)
 	workflow.Go(wctx, func(gctx workflow.Context) {
@@ -245,14 +227,14 @@ func (w *rotation) startWatch(ctx workflow.Context, now time.Time, sh engine.Shi
 		if err != nil {
 			res.Error = reason(err)
 		}
-		w.watchedResults = append(w.watchedResults, watched{pager: p.name, schedule: p.Schedule, shift: sh.ID, res: res})
+		w.watchedResults = append(w.watchedResults, watched{pager: p.Tool, schedule: p.Schedule, shift: sh.ID, res: res})
 	})
 }
 
 // resumeWatches starts the drift checks of the shifts running when a run
 // begins (a continued run: the last one's ended with it).
 func (w *rotation) resumeWatches(ctx workflow.Context) {
-	if w.st.Paused || len(pagersOf(&w.st.Rotation)) == 0 {
+	if w.st.Paused || len(w.st.Rotation.Pagers()) == 0 {
 		return
 	}
 	now := workflow.Now(ctx)
@@ -275,7 +257,7 @@ func (w *rotation) foldWatches(ctx workflow.Context) {
 	for len(w.watchedResults) > 0 {
 		r := w.watchedResults[0]
 		w.watchedResults = w.watchedResults[1:]
-		p, ok := w.pagerRef(r.pager)
+		p, ok := w.pagerUse(r.pager)
 		if !ok {
 			continue
 		}
@@ -291,7 +273,7 @@ func (w *rotation) foldWatches(ctx workflow.Context) {
 		case !r.res.Drift:
 			continue
 		}
-		notes := []string{"rota has " + list(r.res.Want) + " on call; " + r.pager + " has " + list(r.res.Have)}
+		notes := []string{"rota has " + render.Who(r.res.Want) + " on call; " + r.pager + " has " + render.Who(r.res.Have)}
 		if p.NoRepair {
 			notes = append(notes, "not repaired (repair: false)")
 		} else {
@@ -311,18 +293,11 @@ func (w *rotation) foldWatches(ctx workflow.Context) {
 	}
 }
 
-func (w *rotation) pagerRef(name string) (pagerRef, bool) {
-	for _, p := range pagersOf(&w.st.Rotation) {
-		if p.name == name {
+func (w *rotation) pagerUse(tool string) (config.PagerUse, bool) {
+	for _, p := range w.st.Rotation.Pagers() {
+		if p.Tool == tool {
 			return p, true
 		}
 	}
-	return pagerRef{}, false
-}
-
-func list(s []string) string {
-	if len(s) == 0 {
-		return "nobody"
-	}
-	return strings.Join(s, ", ")
+	return config.PagerUse{}, false
 }

@@ -77,16 +77,26 @@ func pagerRotation(t *testing.T, pagers string) (config.Rotation, []config.Membe
 	return *rot, cfg.Members
 }
 
-// want lists the shifts of sched from `from` on as "start end user" lines,
-// the users as tool names them.
+// wantOverrides lists the final shifts of sched not ended by from as
+// overrideLines, the users as the tool names them.
 func wantOverrides(sched render.Plan, from time.Time, user func(string) string) []string {
-	var out []string
+	var out []activities.PagerOverride
 	for _, sh := range sched.Shifts {
-		if sh.Status == StatusForecast || !sh.End.After(from) {
-			continue
+		if sh.Status != StatusForecast {
+			for _, m := range sh.Assignees {
+				out = append(out, activities.PagerOverride{User: user(m), Start: sh.Start, End: sh.End})
+			}
 		}
-		for _, m := range sh.Assignees {
-			out = append(out, fmt.Sprintf("%s %s %s", render.UTC(sh.Start), render.UTC(sh.End), user(m)))
+	}
+	return overrideLines(out, from)
+}
+
+// overrideLines are the overrides not ended by from, sorted, a line each.
+func overrideLines(os []activities.PagerOverride, from time.Time) []string {
+	var out []string
+	for _, o := range os {
+		if o.End.After(from) {
+			out = append(out, fmt.Sprintf("%s %s %s", render.UTC(o.Start), render.UTC(o.End), o.User))
 		}
 	}
 	slices.Sort(out)
@@ -94,25 +104,19 @@ func wantOverrides(sched render.Plan, from time.Time, user func(string) string) 
 }
 
 func ogOverrides(og *opsgeniefake.Server, from time.Time) []string {
-	var out []string
+	var os []activities.PagerOverride
 	for _, o := range og.Overrides("ops-schedule") {
-		if o.End.After(from) {
-			out = append(out, fmt.Sprintf("%s %s %s", render.UTC(o.Start), render.UTC(o.End), o.User))
-		}
+		os = append(os, activities.PagerOverride{User: o.User, Start: o.Start, End: o.End})
 	}
-	slices.Sort(out)
-	return out
+	return overrideLines(os, from)
 }
 
 func pdOverrides(pd *pagerdutyfake.Server, from time.Time) []string {
-	var out []string
+	var os []activities.PagerOverride
 	for _, o := range pd.Overrides("PSOPS") {
-		if o.End.After(from) {
-			out = append(out, fmt.Sprintf("%s %s %s", render.UTC(o.Start), render.UTC(o.End), o.User))
-		}
+		os = append(os, activities.PagerOverride{User: o.User, Start: o.Start, End: o.End})
 	}
-	slices.Sort(out)
-	return out
+	return overrideLines(os, from)
 }
 
 func ogUser(id string) string { return id + "@example.com" }

@@ -41,7 +41,7 @@ var edits = []edit{
 		"\t\tif sh.Split {\n\t\t\t" + sleep + "\n\t\t}\n"},
 	{"an extra command on a change notice (slack-notices)", "effects.go", "\t\tif i >= 0 && w.st.Events[i].Seq > 0 && w.slackOn(ctx) {\n", "\t\t\t" + sleep + "\n"},
 	{"an extra command on a pager sync (SyncPager)", "pager.go", "func (w *rotation) syncPager(ctx workflow.Context, now time.Time, e activities.Effect) {\n", "\t" + sleep + "\n"},
-	{"an extra command when a drift check starts (WatchPager)", "pager.go", "\twx := &watch{pager: p.name, shift: sh.ID, cancel: cancel}\n", "\t" + sleep + "\n"},
+	{"an extra command when a drift check starts (WatchPager)", "pager.go", "\twx := &watch{pager: p.Tool, shift: sh.ID, cancel: cancel}\n", "\t" + sleep + "\n"},
 	{"an extra command when nobody is on call (slack-notices)", "rotation.go", "\t\tw.enqueueNobody(now, last.ID, \"end\")\n", "\t\t" + sleep + "\n"},
 }
 

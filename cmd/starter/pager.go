@@ -51,14 +51,7 @@ func runPager(args []string, stdout io.Writer) error {
 	if err := query(r.ctx, r.c, r.rotation, workflows.QueryConfig, &cfg); err != nil {
 		return err
 	}
-	type use struct{ name, schedule string }
-	var uses []use
-	if p := cfg.Rotation.Opsgenie; p != nil {
-		uses = append(uses, use{"opsgenie", p.Schedule})
-	}
-	if p := cfg.Rotation.PagerDuty; p != nil {
-		uses = append(uses, use{"pagerduty", p.Schedule})
-	}
+	uses := cfg.Rotation.Pagers()
 	if len(uses) == 0 {
 		return fmt.Errorf("rotation %s has no opsgenie or pagerduty block", r.rotation)
 	}
@@ -75,10 +68,10 @@ func runPager(args []string, stdout io.Writer) error {
 		return nil
 	}
 	for _, u := range uses {
-		if tool(u.name) == nil {
+		if tool(u.Tool) == nil {
 			for _, s := range status {
-				if s.Name == u.name {
-					return fmt.Errorf("rotation %s uses %s: set %s (and %s if not %s)", r.rotation, u.name, s.SecretVar, s.URLVar, s.DefaultURL)
+				if s.Name == u.Tool {
+					return fmt.Errorf("rotation %s uses %s: set %s (and %s if not %s)", r.rotation, u.Tool, s.SecretVar, s.URLVar, s.DefaultURL)
 				}
 			}
 		}
@@ -105,9 +98,9 @@ func runPager(args []string, stdout io.Writer) error {
 		}
 		row := pagerRow{Shift: sh.ID, Start: sh.Start, End: sh.End, Rota: sh.Assignees, Tools: map[string][]string{}, Want: map[string][]string{}, Same: true}
 		for _, u := range uses {
-			p := tool(u.name)
+			p := tool(u.Tool)
 			ctx, cancel := context.WithTimeout(r.ctx, 30*time.Second)
-			have, err := p.OnCall(ctx, u.schedule, at)
+			have, err := p.OnCall(ctx, u.Schedule, at)
 			var want []string
 			for _, id := range sh.Assignees {
 				if name, err2 := p.User(ctx, members[id]); err2 == nil {
@@ -118,11 +111,11 @@ func runPager(args []string, stdout io.Writer) error {
 			}
 			cancel()
 			if err != nil {
-				return fmt.Errorf("%s: %w", u.name, err)
+				return fmt.Errorf("%s: %w", u.Tool, err)
 			}
 			slices.Sort(have)
 			slices.Sort(want)
-			row.Tools[u.name], row.Want[u.name] = have, want
+			row.Tools[u.Tool], row.Want[u.Tool] = have, want
 			if !slices.Equal(slices.Compact(have), slices.Compact(want)) {
 				row.Same = false
 			}
@@ -141,13 +134,13 @@ func runPager(args []string, stdout io.Writer) error {
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		head := []string{"START", "END", "ROTA"}
 		for _, u := range uses {
-			head = append(head, strings.ToUpper(u.name)+" ("+u.schedule+")")
+			head = append(head, strings.ToUpper(u.Tool)+" ("+u.Schedule+")")
 		}
 		fmt.Fprintln(tw, strings.Join(append(head, ""), "\t"))
 		for _, row := range rows {
-			cells := []string{render.Local(row.Start, loc), render.Local(row.End, loc), orNobody(row.Rota)}
+			cells := []string{render.Local(row.Start, loc), render.Local(row.End, loc), render.Who(row.Rota)}
 			for _, u := range uses {
-				cells = append(cells, orNobody(row.Tools[u.name]))
+				cells = append(cells, render.Who(row.Tools[u.Tool]))
 			}
 			mark := "ok"
 			if !row.Same {
@@ -163,11 +156,4 @@ func runPager(args []string, stdout io.Writer) error {
 		return fmt.Errorf("%d of %d shifts differ between rota and the pager", differ, len(rows))
 	}
 	return nil
-}
-
-func orNobody(s []string) string {
-	if len(s) == 0 {
-		return "nobody"
-	}
-	return strings.Join(s, ", ")
 }

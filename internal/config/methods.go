@@ -94,3 +94,21 @@ func (r *Rotation) Layer(name string) (*Layer, bool) {
 	}
 	return nil, false
 }
+
+// PagerUse is a rotation's use of a paging tool's schedule.
+type PagerUse struct {
+	Tool string // "opsgenie" or "pagerduty"
+	*PagerSchedule
+}
+
+// Pagers lists the paging tools the rotation uses, Opsgenie first.
+func (r *Rotation) Pagers() []PagerUse {
+	var out []PagerUse
+	if p := r.Opsgenie; p != nil && p.Schedule != "" {
+		out = append(out, PagerUse{"opsgenie", p})
+	}
+	if p := r.PagerDuty; p != nil && p.Schedule != "" {
+		out = append(out, PagerUse{"pagerduty", p})
+	}
+	return out
+}

@@ -153,16 +153,16 @@ func rotationItem(r *Rotation, e Event, loc *time.Location) item {
 	switch e.Status {
 	case Cancelled:
 		fmt.Fprintf(&d, "Cancelled: this shift of %s from %s is no longer planned (on call were: %s).",
-			rotationName(r), span(e, loc), orNobody(names))
+			rotationName(r), span(e, loc), render.Who(names))
 	default:
-		fmt.Fprintf(&d, "On call for %s from %s: %s.", rotationName(r), span(e, loc), orNobody(names))
+		fmt.Fprintf(&d, "On call for %s from %s: %s.", rotationName(r), span(e, loc), render.Who(names))
 		live(&d, r, e, "MEMBER")
 	}
 	fmt.Fprintf(&d, "\n(shift %s)", e.Shift)
 	return item{
 		uid: RotationUID(e.Shift), kind: e.Kind, start: e.Start, end: e.End,
 		status: e.Status, seq: e.Seq, modified: e.Modified,
-		summary:     rotationName(r) + ": " + orNobody(names) + forecast(e.Status),
+		summary:     rotationName(r) + ": " + render.Who(names) + forecast(e.Status),
 		description: d.String(),
 	}
 }
@@ -194,7 +194,7 @@ func memberItem(r *Rotation, e Event, member string, loc *time.Location) (item, 
 			break
 		}
 		fmt.Fprintf(&d, "Cancelled: you are no longer on call for %s from %s (now on call: %s).",
-			rotationName(r), span(e, loc), orNobody(assigneeNames(r, e.Assignees, "")))
+			rotationName(r), span(e, loc), render.Who(assigneeNames(r, e.Assignees, "")))
 	default:
 		return item{}, false
 	}
@@ -233,13 +233,6 @@ func assigneeNames(r *Rotation, ids []string, except string) []string {
 		}
 	}
 	return out
-}
-
-func orNobody(names []string) string {
-	if len(names) == 0 {
-		return "nobody"
-	}
-	return strings.Join(names, ", ")
 }
 
 func forecast(status string) string {

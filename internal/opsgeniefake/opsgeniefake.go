@@ -383,13 +383,8 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 func (s *Server) update(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, sc, ok := s.lookup(w, r)
+	sc, alias, ok := s.existing(w, r)
 	if !ok {
-		return
-	}
-	alias := r.PathValue("alias")
-	if _, ok := sc.overrides[alias]; !ok {
-		s.overrideMissing(w, alias)
 		return
 	}
 	b, ok := s.parse(w, r)
@@ -403,17 +398,27 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request) {
 func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, sc, ok := s.lookup(w, r)
+	sc, alias, ok := s.existing(w, r)
 	if !ok {
-		return
-	}
-	alias := r.PathValue("alias")
-	if _, ok := sc.overrides[alias]; !ok {
-		s.overrideMissing(w, alias)
 		return
 	}
 	delete(sc.overrides, alias)
 	s.reply(w, http.StatusOK, "Deleted", nil)
+}
+
+// existing is the schedule and alias of the override a request names,
+// answering 404 when either does not exist (s.mu held).
+func (s *Server) existing(w http.ResponseWriter, r *http.Request) (*schedule, string, bool) {
+	_, sc, ok := s.lookup(w, r)
+	if !ok {
+		return nil, "", false
+	}
+	alias := r.PathValue("alias")
+	if _, ok := sc.overrides[alias]; !ok {
+		s.overrideMissing(w, alias)
+		return nil, "", false
+	}
+	return sc, alias, true
 }
 
 func (s *Server) overrideMissing(w http.ResponseWriter, alias string) {

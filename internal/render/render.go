@@ -223,3 +223,11 @@ func writeGrid(w io.Writer, p Plan, loc *time.Location) error {
 	}
 	return tw.Flush()
 }
+
+// Who lists people for a sentence: "Ada, Bo", or "nobody".
+func Who(names []string) string {
+	if len(names) == 0 {
+		return "nobody"
+	}
+	return strings.Join(names, ", ")
+}
