@@ -240,6 +240,15 @@ rotations:
 		t.Errorf("the new URL after revoking: %+v", now)
 	}
 
+	// Without Slack or pager credentials the worker said, once each, that
+	// their notices go to its log and their schedules are not synced.
+	for _, say := range []string{"slack: no ROTA_SLACK_TOKEN, notices go to this log",
+		"opsgenie: no ROTA_OPSGENIE_API_KEY", "pagerduty: no ROTA_PAGERDUTY_TOKEN"} {
+		if n := strings.Count(log.String(), say); n != 1 {
+			t.Errorf("the worker's log says %q %d times, want once", say, n)
+		}
+	}
+
 	// SIGTERM: the worker stops, HTTP server included.
 	if err := w.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
