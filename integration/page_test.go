@@ -53,6 +53,7 @@ type pageState struct {
 	GridShown    bool   `json:"gridShown"`
 	FairRows     int    `json:"fairRows"` // visible rows of the fairness table
 	FairShown    bool   `json:"fairShown"`
+	FairCells    int    `json:"fairCells"` // visible cells of its first row: shifts and hours, in all and per kind
 	Bars         int    `json:"bars"`
 	Overflow     int    `json:"overflow"` // how far the page is wider than the window
 	Copy         bool   `json:"copy"`     // the copy button the script shows
@@ -73,6 +74,7 @@ const pageStateJS = `(() => {
     gridShown: shown(document.getElementById("grid")),
     fairRows: count("#fairness tbody tr"),
     fairShown: shown(document.getElementById("fairness")),
+    fairCells: count("#fairness tbody tr:first-child td"),
     bars: document.querySelectorAll("svg.chart rect.bar").length,
     overflow: document.documentElement.scrollWidth - innerWidth,
     copy: shown(document.getElementById("copy")),
@@ -196,6 +198,9 @@ rotations:
 			}
 			if !st.FairShown || st.FairRows != len(members) || st.Bars != len(members) {
 				t.Errorf("fairness: shown %v, %d rows and %d bars, want %d", st.FairShown, st.FairRows, st.Bars, len(members))
+			}
+			if st.FairCells != 8 {
+				t.Errorf("fairness: %d cells a row, want 8 (shifts and hours in all, on weekdays, weekends and holidays)", st.FairCells)
 			}
 			if st.Overflow > 0 {
 				t.Errorf("the page is %dpx wider than the %dpx window", st.Overflow, vp.width)

@@ -230,10 +230,16 @@ type dayCell struct {
 
 type cellShift struct{ Layer, Names, Time, Status string }
 
+// fairRow is a member's line of the fairness table: shifts and hours in
+// all, then on weekdays, weekends and holidays (pageView.Kinds).
 type fairRow struct {
-	Name, Zone                        string
-	Shifts, Weekday, Weekend, Holiday int
-	Hours                             string
+	Name, Zone string
+	Cols       []fairCell
+}
+
+type fairCell struct {
+	Shifts int
+	Hours  string
 }
 
 type chart struct {
@@ -322,8 +328,10 @@ func buildPage(d PageData, now time.Time, tz, id, token, base string) pageView {
 	v.Weeks = grid(d, now, loc, who)
 
 	for _, m := range d.Stats.Report.Members {
-		v.Fairness = append(v.Fairness, fairRow{Name: cmp.Or(names[m.ID], m.ID), Zone: zones[m.ID],
-			Shifts: m.Shifts, Weekday: m.Weekday, Weekend: m.Weekend, Holiday: m.Holiday, Hours: number(m.Hours)})
+		v.Fairness = append(v.Fairness, fairRow{Name: cmp.Or(names[m.ID], m.ID), Zone: zones[m.ID], Cols: []fairCell{
+			{m.Shifts, number(m.Hours)}, {m.Weekday, number(m.WeekdayHours)},
+			{m.Weekend, number(m.WeekendHours)}, {m.Holiday, number(m.HolidayHours)},
+		}})
 	}
 	v.Balance, v.Coverage = number(d.Stats.Report.Balance)+"%", number(d.Stats.Report.Coverage)+"%"
 	v.Chart = hoursChart(d, names)

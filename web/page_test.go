@@ -81,9 +81,9 @@ func (f *fakeSource) Page(_ context.Context, rotation string, now time.Time) (Pa
 		d.Schedule.Shifts = append(d.Schedule.Shifts, sh)
 	}
 	d.Stats.Report = report.Report{Balance: 87.5, Coverage: 100, Members: []report.Member{
-		{ID: "ada", Shifts: 12, Hours: 288, Weekday: 9, Weekend: 2, Holiday: 1},
-		{ID: "bob", Shifts: 11, Hours: 264, Weekday: 8, Weekend: 3},
-		{ID: "cy", Shifts: 10, Hours: 240.5, Weekday: 8, Weekend: 2},
+		{ID: "ada", Shifts: 12, Hours: 288, Weekday: 9, Weekend: 2, Holiday: 1, WeekdayHours: 216, WeekendHours: 48, HolidayHours: 24},
+		{ID: "bob", Shifts: 11, Hours: 264, Weekday: 8, Weekend: 3, WeekdayHours: 192, WeekendHours: 72},
+		{ID: "cy", Shifts: 10, Hours: 240.5, Weekday: 8, Weekend: 2, WeekdayHours: 192.5, WeekendHours: 48},
 	}}
 	return d, nil
 }
@@ -218,8 +218,9 @@ func TestPageShows(t *testing.T) {
 	if n := strings.Count(fair, `<tr><th scope="row">`); n != 3 {
 		t.Errorf("%d fairness rows, want 3", n)
 	}
-	for _, want := range []string{`Ada Lovelace <span class="zone">Europe/London</span></th><td class="n">12</td><td class="n">288</td><td class="n">9</td><td class="n">2</td><td class="n">1</td>`,
-		`<td class="n">240.5</td>`, "balance 87.5%"} {
+	for _, want := range []string{ // shifts and hours: in all, weekday, weekend, holiday
+		`Ada Lovelace <span class="zone">Europe/London</span></th><td class="n g">12</td><td class="n">288</td><td class="n g">9</td><td class="n">216</td><td class="n g">2</td><td class="n">48</td><td class="n g">1</td><td class="n">24</td></tr>`,
+		`<td class="n g">10</td><td class="n">240.5</td><td class="n g">8</td><td class="n">192.5</td>`, "balance 87.5%"} {
 		if !strings.Contains(fair, want) {
 			t.Errorf("fairness: no %q:\n%s", want, fair)
 		}

@@ -37,10 +37,14 @@ type Delta struct {
 	OverridesChanged bool                `json:"overrides_changed,omitempty"`
 }
 
-// MemberLedger is one member's ledger in a Delta.
+// MemberLedger is one member's ledger in a Delta: whole, or, when only
+// what the member could have been expected to carry changed (as it does
+// for every member at every slot), just Expected. That keeps a planning
+// record's size to about a third per member who did not serve.
 type MemberLedger struct {
-	Member string  `json:"member"`
-	Ledger *Ledger `json:"ledger"`
+	Member   string  `json:"member"`
+	Ledger   *Ledger `json:"ledger,omitempty"`
+	Expected *Tally  `json:"expected,omitempty"`
 }
 
 // ShiftEdit is a changed or new shift in a Delta. A new shift goes right
@@ -63,11 +67,22 @@ func Diff(a, b *State) (Delta, bool) {
 		d.Rotation = b.Rotation
 	}
 	for _, id := range sortedKeys(b.Ledgers) {
-		if old, ok := a.Ledgers[id]; !ok || !reflect.DeepEqual(old, b.Ledgers[id]) {
-			l := *b.Ledgers[id]
-			l.Last, l.Pruned = l.Last.clone(), l.Pruned.clone()
-			d.Ledgers = append(d.Ledgers, MemberLedger{Member: id, Ledger: &l})
+		old, ok := a.Ledgers[id]
+		if ok && reflect.DeepEqual(old, b.Ledgers[id]) {
+			continue
 		}
+		l := *b.Ledgers[id]
+		if ok {
+			if o := *old; o.Expected != l.Expected {
+				o.Expected = l.Expected
+				if reflect.DeepEqual(&o, b.Ledgers[id]) {
+					d.Ledgers = append(d.Ledgers, MemberLedger{Member: id, Expected: &l.Expected})
+					continue
+				}
+			}
+		}
+		l.Last, l.Pruned = l.Last.clone(), l.Pruned.clone()
+		d.Ledgers = append(d.Ledgers, MemberLedger{Member: id, Ledger: &l})
 	}
 	for _, id := range sortedKeys(a.Ledgers) {
 		if _, ok := b.Ledgers[id]; !ok {
@@ -131,7 +146,18 @@ func (d *Delta) Apply(st *State) {
 		st.Queues = d.Queues
 	}
 	for _, e := range d.Ledgers {
-		st.Ledgers[e.Member] = e.Ledger
+		switch {
+		case e.Ledger != nil:
+			st.Ledgers[e.Member] = e.Ledger
+		case e.Expected != nil:
+			var l Ledger
+			if old := st.Ledgers[e.Member]; old != nil {
+				l = *old
+				l.Last, l.Pruned = l.Last.clone(), l.Pruned.clone()
+			}
+			l.Expected = *e.Expected
+			st.Ledgers[e.Member] = &l
+		}
 	}
 	for _, id := range d.DropLedgers {
 		delete(st.Ledgers, id)

@@ -92,6 +92,13 @@ func TestDeltaIsSmall(t *testing.T) {
 	if len(d.Shifts) != 1 || !d.Shifts[0].New || d.Shifts[0].After != before.Shifts[len(before.Shifts)-1].ID {
 		t.Errorf("delta shifts %+v, want the one new shift after the last", d.Shifts)
 	}
+	// Those who did not serve it send only what they could have been
+	// expected to carry; the assignees their whole ledger.
+	for _, e := range d.Ledgers {
+		if on := d.Shifts[0].Shift.Has(e.Member); on != (e.Ledger != nil) || on == (e.Expected != nil) {
+			t.Errorf("ledger of %s (on the shift: %v): whole %v, expected only %v", e.Member, on, e.Ledger != nil, e.Expected != nil)
+		}
+	}
 	whole, _ := json.Marshal(st)
 	delta, _ := json.Marshal(d)
 	if len(delta)*10 > len(whole) {

@@ -312,7 +312,7 @@ func (r *reservation) try(i int, elig, free []int) bool {
 			mi := l.members[pos]
 			saved[j], savedLast[j] = r.take(mi), r.lastIn[pos]
 			led := w.leds[mi]
-			led.Actual.add(sh.Kind, sh.Share, sh.Share*sh.Hours())
+			led.Actual.serve(sh.Kind, sh.Share, sh.Share*sh.Hours())
 			led.Last.add(&sh)
 			r.lastIn[pos] = byte(i + 1)
 			r.cnt[pos]++

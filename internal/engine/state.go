@@ -45,10 +45,17 @@ func (s *Shift) Has(member string) bool { return slices.Contains(s.Assignees, me
 
 // Tally is load per kind of shift, plus hours.
 type Tally struct {
-	Weekday float64 `json:"weekday"`
-	Weekend float64 `json:"weekend"`
-	Holiday float64 `json:"holiday"`
-	Hours   float64 `json:"hours"`
+	Weekday float64 `json:"weekday,omitempty"`
+	Weekend float64 `json:"weekend,omitempty"`
+	Holiday float64 `json:"holiday,omitempty"`
+	Hours   float64 `json:"hours,omitempty"`
+	// WeekendHours and HolidayHours are the part of Hours served on
+	// weekend and holiday shifts; the rest was served on weekdays. Only
+	// what was served (Ledger.Actual) keeps them: no rule weighs expected
+	// hours by kind, and every member's Expected changes at every slot, so
+	// they would only make each planning record larger.
+	WeekendHours float64 `json:"weekend_hours,omitempty"`
+	HolidayHours float64 `json:"holiday_hours,omitempty"`
 }
 
 // Of returns the tally of kind k.
@@ -72,6 +79,29 @@ func (t *Tally) add(k calendar.Kind, n, hours float64) {
 		t.Weekday += n
 	}
 	t.Hours += hours
+}
+
+// serve adds n shifts of kind k and their hours, kept by kind too.
+func (t *Tally) serve(k calendar.Kind, n, hours float64) {
+	t.add(k, n, hours)
+	switch k {
+	case calendar.Weekend:
+		t.WeekendHours += hours
+	case calendar.Holiday:
+		t.HolidayHours += hours
+	}
+}
+
+// HoursOf returns the hours served on shifts of kind k (Actual only; see
+// WeekendHours).
+func (t *Tally) HoursOf(k calendar.Kind) float64 {
+	switch k {
+	case calendar.Weekend:
+		return t.WeekendHours
+	case calendar.Holiday:
+		return t.HolidayHours
+	}
+	return t.Hours - t.WeekendHours - t.HolidayHours
 }
 
 // Total is the number of shifts of every kind.
@@ -265,5 +295,5 @@ func (s *State) ledger(member string) *Ledger {
 
 // credit adds (sign 1) or removes (sign -1) a shift's load to a member's account.
 func (s *State) credit(member string, sh *Shift, sign float64) {
-	s.ledger(member).Actual.add(sh.Kind, sign*sh.Share, sign*sh.Hours())
+	s.ledger(member).Actual.serve(sh.Kind, sign*sh.Share, sign*sh.Hours())
 }

@@ -19,6 +19,10 @@ type Member struct {
 	Weekday int     `json:"weekday"`
 	Weekend int     `json:"weekend"`
 	Holiday int     `json:"holiday"`
+	// Hours by kind of shift: they add up to Hours.
+	WeekdayHours float64 `json:"weekday_hours"`
+	WeekendHours float64 `json:"weekend_hours"`
+	HolidayHours float64 `json:"holiday_hours"`
 }
 
 // Spread is max minus min over members, of shifts and of each kind.
@@ -83,14 +87,18 @@ func Build(in Input) Report {
 				byID = reindex(r.Members)
 			}
 			m.Shifts++
-			m.Hours += sh.Hours()
+			h := sh.Hours()
+			m.Hours += h
 			switch sh.Kind {
 			case calendar.Weekend:
 				m.Weekend++
+				m.WeekendHours += h
 			case calendar.Holiday:
 				m.Holiday++
+				m.HolidayHours += h
 			default:
 				m.Weekday++
+				m.WeekdayHours += h
 			}
 		}
 	}
@@ -214,7 +222,11 @@ func OfState(p *engine.Planner, st *engine.State) Report {
 		}
 		a := led.Actual
 		m.Weekday, m.Weekend, m.Holiday = whole(a.Weekday), whole(a.Weekend), whole(a.Holiday)
-		m.Shifts, m.Hours = whole(a.Total()), math.Round(a.Hours*10)/10
+		m.Shifts, m.Hours = whole(a.Total()), round1(a.Hours)
+		// A ledger from before hours were kept by kind counts them all as
+		// weekday hours.
+		m.WeekdayHours = round1(max(0, a.HoursOf(calendar.Weekday)))
+		m.WeekendHours, m.HolidayHours = round1(a.WeekendHours), round1(a.HolidayHours)
 	}
 	r.Spread = spread(r.Members)
 	r.Balance = balance(r.Members)

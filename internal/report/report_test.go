@@ -31,8 +31,8 @@ func TestBuild(t *testing.T) {
 	shifts[4].Violations = 1
 	r := Build(Input{Shifts: shifts, Members: []string{"a", "b", "c"}, MinRest: 24 * time.Hour})
 	want := []Member{
-		{ID: "a", Shifts: 2, Hours: 48, Weekday: 1, Weekend: 1},
-		{ID: "b", Shifts: 2, Hours: 48, Weekday: 2},
+		{ID: "a", Shifts: 2, Hours: 48, Weekday: 1, Weekend: 1, WeekdayHours: 24, WeekendHours: 24},
+		{ID: "b", Shifts: 2, Hours: 48, Weekday: 2, WeekdayHours: 48},
 		{ID: "c"},
 	}
 	for i, m := range want {
@@ -95,6 +95,13 @@ func TestOfStateKeepsPrunedLoad(t *testing.T) {
 	got := OfState(p, st)
 	if !slices.Equal(got.Members, want.Members) || got.Spread != want.Spread || got.Balance != want.Balance {
 		t.Errorf("after pruning:\n%+v\nwant\n%+v", got, want)
+	}
+	// Hours by kind come from the ledgers too (each member has some of
+	// every kind in these eight weeks, so a zero would show).
+	for _, m := range got.Members {
+		if m.WeekdayHours == 0 || m.WeekendHours == 0 || m.WeekdayHours+m.WeekendHours+m.HolidayHours != m.Hours {
+			t.Errorf("%s: hours %v by kind %v + %v + %v", m.ID, m.Hours, m.WeekdayHours, m.WeekendHours, m.HolidayHours)
+		}
 	}
 	if partial := Of(p, st.Shifts); slices.Equal(partial.Members, want.Members) {
 		t.Error("the kept shifts alone give the same report: the test shows nothing")
