@@ -9,9 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -162,17 +164,54 @@ func newLoader() *loader {
 
 var yamlLineErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// yamlErr reports a YAML syntax error at the line yaml.v3 names.
-func (f *fileDec) yamlErr(err error) {
+// yamlErr reports a YAML syntax error at the line yaml.v3 names. yaml.v3
+// names none for control characters and unknown aliases: for those, the
+// offending character or alias is looked up in data.
+func (f *fileDec) yamlErr(err error, data []byte) {
 	msg := err.Error()
-	line := 0
+	line, col := 0, 0
 	if m := yamlLineErr.FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
-	f.errAt(pos{file: f.name, line: line}, "", "invalid YAML: %s", msg)
+	if line == 0 {
+		line, col = locate(msg, data)
+	}
+	f.errAt(pos{file: f.name, line: line, col: col}, "", "invalid YAML: %s", msg)
+}
+
+var unknownAnchor = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
+
+// locate finds in data the place of a problem yaml.v3 reports without a
+// line: the first control character, or the first use of an unknown
+// alias. It returns 0, 0 when it finds none.
+func locate(msg string, data []byte) (line, col int) {
+	at := -1
+	switch m := unknownAnchor.FindStringSubmatch(msg); {
+	case strings.HasPrefix(msg, "control characters"):
+		at = bytes.IndexFunc(data, func(r rune) bool {
+			return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || (r >= 0x7f && r <= 0x9f && r != 0x85)
+		})
+	case m != nil:
+		alias := regexp.MustCompile(`\*` + regexp.QuoteMeta(m[1]) + `(?:[\s,\]}]|$)`)
+		for _, loc := range alias.FindAllIndex(data, -1) {
+			// Not in a comment: no " #" (or "#" first) before it on its line.
+			lineStart := bytes.LastIndexByte(data[:loc[0]], '\n') + 1
+			if prefix := data[lineStart:loc[0]]; !bytes.HasPrefix(bytes.TrimLeft(prefix, " \t"), []byte("#")) && !bytes.Contains(prefix, []byte(" #")) {
+				at = loc[0]
+				break
+			}
+		}
+	}
+	if at < 0 {
+		return 0, 0
+	}
+	before := data[:at]
+	line = 1 + bytes.Count(before, []byte("\n"))
+	col = 1 + utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:])
+	return line, col
 }
 
 // parseYAML parses data as one YAML document and returns its root node.
@@ -191,7 +230,7 @@ func (f *fileDec) parseYAML(data []byte) (root *yaml.Node, ok bool) {
 		if err == io.EOF {
 			f.errAt(pos{file: f.name, line: 1, col: 1}, "", "empty file: want at least \"version: 1\"")
 		} else {
-			f.yamlErr(err)
+			f.yamlErr(err, data)
 		}
 		return nil, false
 	}
@@ -199,7 +238,7 @@ func (f *fileDec) parseYAML(data []byte) (root *yaml.Node, ok bool) {
 	switch err := dec.Decode(&extra); {
 	case err == io.EOF:
 	case err != nil:
-		f.yamlErr(err)
+		f.yamlErr(err, data)
 		return nil, false
 	default:
 		at := &extra
@@ -243,6 +282,7 @@ func (l *loader) file(name string, data []byte, dir string) {
 	}
 	holidays := f.holidays(fs, dir)
 	if items, ok := fs.seq("members", "members"); ok {
+		l.cfg.Members = slices.Grow(l.cfg.Members, len(items)) // once, not by doubling: a file may hold a million
 		for i, it := range items {
 			l.member(f, it, index("members", i))
 		}

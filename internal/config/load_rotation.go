@@ -358,11 +358,11 @@ func (f *fileDec) memberships(n *yaml.Node, path string, loc *time.Location) ([]
 		return nil, nil, nil, false
 	}
 	var (
-		out  []Membership
-		ids  []string
-		refs []ref
+		out  = make([]Membership, 0, len(items))
+		ids  = make([]string, 0, len(items))
+		refs = make([]ref, 0, len(items))
 		good = true
-		seen = map[string]bool{}
+		seen = make(map[string]bool, len(items))
 	)
 	for i, it := range items {
 		p := index(path, i)
@@ -419,6 +419,12 @@ func (f *fileDec) memberships(n *yaml.Node, path string, loc *time.Location) ([]
 		seen[m.ID] = true
 		ids = append(ids, m.ID)
 		out = append(out, m)
+	}
+	if len(ids) == 0 {
+		out, ids = nil, nil // none given: no "0 members but size is 1" as well
+	}
+	if len(refs) == 0 {
+		refs = nil
 	}
 	return out, ids, refs, good
 }

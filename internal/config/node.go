@@ -26,26 +26,32 @@ func (p pos) String() string {
 	return fmt.Sprintf("%s:%d", p.file, p.line)
 }
 
-// maxExpanded bounds the size of a document with its aliases expanded,
-// counting a node as 1 plus its length in 32-byte units, so that a small
-// file of nested aliases ("billion laughs") cannot make the walk take
-// forever.
-const maxExpanded = 1_000_000
+// maxExpanded bounds how much aliases may add to a document: the nodes
+// they stand for, counted with everything inside them expanded, a node as
+// 1 plus its length in 32-byte units. Without it a small file of nested
+// aliases ("billion laughs") would make the walk take forever. What the
+// file writes out literally is not counted: MaxFileSize bounds that. A
+// variable so that tests can lower it.
+var maxExpanded = 1_000_000
 
 // checkAliases reports an alias used inside the node it names (which would
-// make an infinite document) and documents too large once expanded.
+// make an infinite document) and aliases that, expanded, add more than
+// maxExpanded to the document. It takes time linear in the literal tree.
 func (f *fileDec) checkAliases(root *yaml.Node) bool {
 	const busy = -1
-	size := map[*yaml.Node]int{}
-	ok := true
-	var walk func(n *yaml.Node) int
-	walk = func(n *yaml.Node) int {
-		if n == nil || !ok {
+	size := map[*yaml.Node]int{} // expanded sizes of alias targets, capped
+	cycle := false
+	// expand returns the size of n with its aliases expanded, at most
+	// maxExpanded+1. Only alias targets and what is inside them are
+	// visited, each once.
+	var expand func(n *yaml.Node) int
+	expand = func(n *yaml.Node) int {
+		if n == nil || cycle {
 			return 0
 		}
 		if s, seen := size[n]; seen {
 			if s == busy {
-				return maxExpanded + 1 // only through an alias, caught below
+				return maxExpanded + 1 // a cycle not through an alias: only in a hand-built tree
 			}
 			return s
 		}
@@ -55,29 +61,49 @@ func (f *fileDec) checkAliases(root *yaml.Node) bool {
 			if n.Alias != nil {
 				if size[n.Alias] == busy {
 					f.errf(n, "", "alias *%s is used inside the node it names, which would never end", clip(n.Value))
-					ok = false
+					cycle = true
 					return 0
 				}
-				total += walk(n.Alias)
+				total += expand(n.Alias)
 			}
 		} else {
 			for _, c := range n.Content {
-				total += walk(c)
+				total += expand(c)
 				if total > maxExpanded {
 					break
 				}
 			}
 		}
-		if total > maxExpanded {
-			total = maxExpanded + 1
-		}
+		total = min(total, maxExpanded+1)
 		size[n] = total
 		return total
 	}
-	if walk(root) > maxExpanded && ok {
-		f.errf(root, "", "the document is too large once its aliases are expanded")
-		ok = false
+	added := 0
+	ok := true
+	// walk visits the literal tree, each node once, adding up what its
+	// aliases stand for; it stops at the first problem.
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n == nil || !ok {
+			return
+		}
+		if n.Kind == yaml.AliasNode {
+			added += expand(n.Alias)
+			switch {
+			case cycle:
+				ok = false
+			case added > maxExpanded:
+				f.errf(n, "", "the document is too large once its aliases are expanded: at alias *%s they add more than %d nodes, the most allowed",
+					clip(n.Value), maxExpanded)
+				ok = false
+			}
+			return
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
 	}
+	walk(root)
 	return ok
 }
 
