@@ -43,6 +43,9 @@ func TestPlanJSON(t *testing.T) {
 				Shifts                    int
 				Hours                     float64
 				Weekday, Weekend, Holiday int
+				WeekdayHours              float64 `json:"weekday_hours"`
+				WeekendHours              float64 `json:"weekend_hours"`
+				HolidayHours              float64 `json:"holiday_hours"`
 			}
 			Spread            struct{ Shifts, Weekday, Weekend, Holiday int }
 			Balance, Coverage float64

@@ -132,6 +132,8 @@ type needRef struct {
 // layerMeta is what the cross-file checks need to know about a layer.
 type layerMeta struct {
 	name       string
+	at         pos      // the layer (the rotation, for its one layer)
+	field      string   // the layer's path
 	ids        []string // its members, unique
 	membersAt  pos
 	membersFld string
@@ -353,6 +355,7 @@ func (l *loader) finish() (*Config, error) {
 				}
 			}
 			var counts map[string]*[Expert + 1]int // skill -> members with exactly that level
+			layerBefore := l.count
 			for _, nr := range lm.needs {
 				nd := nr.need
 				if nd.Min > lm.size {
@@ -395,6 +398,9 @@ func (l *loader) finish() (*Config, error) {
 					l.errAt(nr.at, nr.field, "can never be met%s: it wants %d member(s) with %s at %s or above on every shift, and %s",
 						in, nd.Min, nd.Skill, nd.Level, who)
 				}
+			}
+			if !meta.bad && known && lm.ids != nil && l.count == layerBefore {
+				l.checkTogether(l.cfg.Rotations[ri].ID, &lm, byID)
 			}
 		}
 		if !meta.bad && l.count == before {

@@ -47,7 +47,7 @@ func (l *loader) rotation(f *fileDec, n *yaml.Node, path string, weekend calenda
 		}
 		r.Layers = []Layer{inh.layer}
 		meta.layers = []layerMeta{{
-			name: MainLayer, ids: inh.ids, membersAt: inh.membersAt, membersFld: inh.membersFld,
+			name: MainLayer, at: meta.at, field: meta.field, ids: inh.ids, membersAt: inh.membersAt, membersFld: inh.membersFld,
 			size: inh.layer.Size, needs: inh.needs,
 		}}
 	}
@@ -253,7 +253,7 @@ func (l *loader) layers(f *fileDec, rs *fields, r *Rotation, meta *rotMeta, inh 
 		layer.Name = ""
 		layer.Needs = append([]Need(nil), base.Needs...)
 		layer.Members = append([]Membership(nil), base.Members...)
-		lm := layerMeta{ids: baseIDs, membersAt: baseMembersAt, membersFld: baseMembersFld, needs: baseNeeds}
+		lm := layerMeta{at: f.at(it), field: lp, ids: baseIDs, membersAt: baseMembersAt, membersFld: baseMembersFld, needs: baseNeeds}
 		if !ls.has("name") {
 			ls.missing("name", "every layer needs a name, unique within its rotation")
 		} else if s, ok := ls.str("name"); ok {

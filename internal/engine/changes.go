@@ -100,7 +100,11 @@ func (p *Planner) conflict(w *State, member string, from, to time.Time, skip ...
 
 // check sets the problems of a shift as it stands: needs short of their
 // min or over their max, and empty seats.
-func (p *Planner) check(l *layerInfo, sh *Shift) {
+func (p *Planner) check(l *layerInfo, sh *Shift) { p.checkAmong(l, sh, nil, nil) }
+
+// checkAmong is check for a shift that free (rested) and elig (eligible)
+// could have taken, which say why a seat is empty.
+func (p *Planner) checkAmong(l *layerInfo, sh *Shift, free, elig []int) {
 	have := make([]int, len(l.needs))
 	for n, need := range l.needs {
 		for _, id := range sh.Assignees {
@@ -109,7 +113,8 @@ func (p *Planner) check(l *layerInfo, sh *Shift) {
 			}
 		}
 	}
-	sh.Problems, sh.Violations = p.problems(l, l.cfg.Size-len(sh.Assignees), have, nil, nil)
+	on := func(pos int) bool { return sh.Has(p.members[l.members[pos]].cfg.ID) }
+	sh.Problems, sh.Violations = p.problems(l, l.cfg.Size-len(sh.Assignees), have, free, elig, on)
 }
 
 // worse returns the first problem of after that before did not have.
@@ -193,7 +198,7 @@ func (p *Planner) refill(w *State, i int, member string, c *Change) {
 		by = p.members[l.members[chosen[0]]].cfg.ID
 	}
 	p.setSeat(w, i, member, by, c)
-	p.check(l, &w.Shifts[i])
+	p.checkAmong(l, &w.Shifts[i], free, elig)
 }
 
 // Unavailable records that member cannot serve from..to (reported at now)

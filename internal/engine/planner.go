@@ -43,6 +43,7 @@ type layerInfo struct {
 	from, until []time.Time // membership bounds per position; zero: unbounded
 	needs       []needInfo
 	qual        [][]bool // qual[n][pos]: the member at pos qualifies for need n
+	sig         []uint64 // per position: bit n set when qual[n][pos]; nil past 64 needs
 	home        []int    // per position: the member's team (a need with a max), -1: none; nil: no such need
 }
 
@@ -103,6 +104,16 @@ func New(rot *config.Rotation, members []config.Member) (*Planner, error) {
 			}
 			info.needs = append(info.needs, ni)
 			info.qual = append(info.qual, q)
+		}
+		if len(info.needs) <= 64 {
+			info.sig = make([]uint64, len(info.members))
+			for n := range info.needs {
+				for pos := range info.members {
+					if info.qual[n][pos] {
+						info.sig[pos] |= 1 << n
+					}
+				}
+			}
 		}
 		info.home = homes(&info)
 		p.byName[l.Name] = li
@@ -322,6 +333,7 @@ type work struct {
 	leds       []*Ledger // by member index; nil until first asked for
 	elig, free []int
 	keys       []fairKey
+	ahead      []int // by layer position, see aheadOfTeam
 }
 
 func (p *Planner) newWork(st *State) *work {

@@ -11,6 +11,7 @@ type ranking struct {
 	heap   []int32 // indexes into keys, a heap by less
 	less   func(a, b *fairKey) bool
 	teams  []float64 // fair, on a layer with teams: each team's mean surplus, see teamRanking
+	ahead  []int     // fair, on a layer with teams: by layer position of a candidate, see aheadOfTeam
 }
 
 // sortedRanking is a ranking already in order.

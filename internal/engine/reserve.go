@@ -23,7 +23,7 @@ const (
 // the next weekend or holiday resting for it.
 func (p *Planner) choose(w *work, l *layerInfo, sh *Shift, elig, free []int, sample uint64) ([]int, []string, int) {
 	if set, ok := p.reserve(w, l, sh, elig, free); ok {
-		problems, violations := p.problems(l, l.cfg.Size-len(set), nil, free, elig)
+		problems, violations := p.problems(l, l.cfg.Size-len(set), nil, free, elig, func(pos int) bool { return slices.Contains(set, pos) })
 		return set, problems, violations
 	}
 	rank := p.order(w, l, sh, elig, free, sample)

@@ -32,6 +32,12 @@ func teamSpreads(t *testing.T, cfg *config.Config, seed int64, n int) ([]int, in
 		}
 	}
 	r := report.Of(p, shifts)
+	return teamSpreadsOf(cfg, r), bad + r.NeedViolations
+}
+
+// teamSpreadsOf returns each team's spread of shifts in r (max minus min
+// over its members), in the order of teams.
+func teamSpreadsOf(cfg *config.Config, r report.Report) []int {
 	out := make([]int, len(teams))
 	for i, team := range teams {
 		lo, hi := 1<<30, -1
@@ -44,7 +50,7 @@ func teamSpreads(t *testing.T, cfg *config.Config, seed int64, n int) ([]int, in
 		}
 		out[i] = hi - lo
 	}
-	return out, bad + r.NeedViolations
+	return out
 }
 
 // TestSETTeamSpread: issue 8 item 2. The needs of the Solar Lottery demo's

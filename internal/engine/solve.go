@@ -12,8 +12,10 @@ const searchLimit = 20000
 
 // solver looks for `seats` members of layer l who, with the fixed ones,
 // meet every need's min and break no max. Among the sets that do, it
-// prefers the scarcest need's best candidates, then the best of the rest.
-// Candidates are layer positions, ranked by the strategy.
+// prefers the scarcest need's best candidates, then the best of the rest;
+// under fair on a layer with teams, first the sets that pass over the
+// fewest owed teammates (ahead). Candidates are layer positions, ranked by
+// the strategy.
 type solver struct {
 	l      *layerInfo
 	rank   *ranking
@@ -24,6 +26,18 @@ type solver struct {
 	picked []bool // by layer position
 	set    []int  // positions, in the order they were picked
 	nodes  int
+	free   []int // the candidates, in the caller's order
+
+	// Under fair on a layer with teams: per layer position, the whole shifts
+	// a member is ahead of the least loaded free member of their team (nil
+	// otherwise), the sum of it over the set, and the best set found.
+	ahead    []int
+	cost     int
+	best     []int
+	bestCost int
+
+	groups groupSet // partial's groups of candidates
+	nodesW int      // partial's nodes
 }
 
 // fits reports whether the member at pos can join without breaking a max.
@@ -38,6 +52,9 @@ func (s *solver) fits(pos int) bool {
 
 func (s *solver) pick(pos int, sign int) {
 	s.picked[pos] = sign > 0
+	if s.ahead != nil {
+		s.cost += sign * s.ahead[pos]
+	}
 	if sign > 0 {
 		s.set = append(s.set, pos)
 	} else {
@@ -83,7 +100,7 @@ func (s *solver) scarcest() int {
 // rank order, so each set is tried once.
 func (s *solver) search(fillFrom int) bool {
 	s.nodes++
-	if s.nodes > searchLimit {
+	if s.nodes > searchLimit || s.best != nil && s.cost >= s.bestCost {
 		return false
 	}
 	seatsLeft := s.seats - len(s.set)
@@ -93,7 +110,11 @@ func (s *solver) search(fillFrom int) bool {
 		}
 	}
 	if seatsLeft == 0 {
-		return true
+		if s.cost == 0 {
+			return true
+		}
+		s.best, s.bestCost = slices.Clone(s.set), s.cost // better than any before: see above
+		return false
 	}
 	if n := s.scarcest(); n >= 0 {
 		r := s.need(n)
@@ -129,9 +150,14 @@ func (s *solver) search(fillFrom int) bool {
 // (member ids). It returns their positions, and the problems of the shift
 // in plain words when no set meets every need. elig are the positions of
 // everyone who could have taken the slot, used to explain why a need is unmet.
+//
+// Under fair on a layer with teams, the set is chosen whole: of the sets
+// that meet every need, the search's first among those that pass over the
+// fewest owed teammates (see aheadOfTeam). When no set meets every need,
+// partial improves on greedy's best partial set.
 func (p *Planner) solve(l *layerInfo, seats int, fixed []string, rank *ranking, free, elig []int) ([]int, []string, int) {
 	s := &solver{l: l, rank: rank, seats: min(seats, rank.n), byNeed: make([]*ranking, len(l.needs)),
-		have: make([]int, len(l.needs)), left: make([]int, len(l.needs)), picked: make([]bool, len(l.members))}
+		have: make([]int, len(l.needs)), left: make([]int, len(l.needs)), picked: make([]bool, len(l.members)), free: free}
 	for n := range l.needs {
 		for _, id := range fixed {
 			if l.needs[n].cfg.Qualifies(p.members[p.index[id]].cfg) {
@@ -144,10 +170,23 @@ func (p *Planner) solve(l *layerInfo, seats int, fixed []string, rank *ranking, 
 			}
 		}
 	}
-	if !s.search(0) {
-		s.greedy()
+	s.ahead = rank.ahead
+	found := s.search(0)
+	if !found && s.best != nil {
+		for len(s.set) > 0 {
+			s.pick(s.set[len(s.set)-1], -1)
+		}
+		for _, pos := range s.best {
+			s.pick(pos, 1)
+		}
+		found = true
 	}
-	problems, violations := p.problems(l, seats-len(s.set), s.have, free, elig)
+	if !found {
+		s.greedy()
+		s.partial()
+	}
+	on := func(pos int) bool { return s.picked[pos] }
+	problems, violations := p.problems(l, seats-len(s.set), s.have, free, elig, on)
 	return s.set, problems, violations
 }
 
@@ -193,19 +232,25 @@ func (s *solver) greedy() {
 }
 
 // problems describes, in plain words, what a shift of layer l lacks: seats
-// nobody could fill, and needs short of their min or over their max.
-func (p *Planner) problems(l *layerInfo, empty int, have []int, free, elig []int) ([]string, int) {
+// nobody could fill, and needs short of their min or over their max. have
+// counts, per need, the members on the shift; free and elig are the
+// positions that could take it (free: rested too), and on reports those
+// already on it (nil: nobody). Without free and elig (a shift set by hand)
+// it cannot say why a seat is empty beyond "nobody is available".
+func (p *Planner) problems(l *layerInfo, empty int, have []int, free, elig []int, on func(pos int) bool) ([]string, int) {
+	off := func(pos int) bool { return on == nil || !on(pos) }
 	out, violations := []string{}, 0
 	for n, need := range l.needs {
 		label := need.label()
 		if short := need.cfg.Min - have[n]; short > 0 {
+			qualified := func(pos int) bool { return l.qual[n][pos] && off(pos) }
 			why := "nobody qualified is available"
 			switch {
 			case !slices.ContainsFunc(l.members, func(mi int) bool { return need.cfg.Qualifies(p.members[mi].cfg) }):
 				why = "nobody in the rotation has it"
-			case slices.ContainsFunc(free, func(pos int) bool { return l.qual[n][pos] }):
+			case slices.ContainsFunc(free, qualified):
 				why = "the qualified members available would break another need"
-			case slices.ContainsFunc(elig, func(pos int) bool { return l.qual[n][pos] }):
+			case slices.ContainsFunc(elig, qualified):
 				why = "the qualified members are resting or in grace"
 			}
 			out = append(out, fmt.Sprintf("needs %d more %s: %s", short, label, why))
@@ -217,9 +262,43 @@ func (p *Planner) problems(l *layerInfo, empty int, have []int, free, elig []int
 		}
 	}
 	if empty > 0 {
-		out = append(out, fmt.Sprintf("needs %d more %s: nobody is available", empty, plural(empty, "person", "people")))
+		out = append(out, fmt.Sprintf("needs %d more %s: %s", empty, plural(empty, "person", "people"), p.emptyWhy(l, have, free, elig, off)))
 	}
 	return out, violations
+}
+
+// emptyWhy says why seats of a shift stay empty. The solver leaves a seat
+// empty while someone is free only when each of them would take a need
+// past its max; those maxes are the reason, not that nobody is there.
+func (p *Planner) emptyWhy(l *layerInfo, have []int, free, elig []int, off func(pos int) bool) string {
+	blocked := make([]bool, len(l.needs))
+	others, open := false, false
+	for _, pos := range free {
+		if !off(pos) {
+			continue
+		}
+		others = true
+		stops := false
+		for n, need := range l.needs {
+			if need.max >= 0 && l.qual[n][pos] && have[n] >= need.max {
+				blocked[n], stops = true, true
+			}
+		}
+		open = open || !stops
+	}
+	if others && !open {
+		var maxes []string
+		for n, need := range l.needs {
+			if blocked[n] {
+				maxes = append(maxes, fmt.Sprintf("at most %d %s", need.max, need.label()))
+			}
+		}
+		return "the members available would break " + strings.Join(maxes, " or ")
+	}
+	if !others && slices.ContainsFunc(elig, off) {
+		return "the others are resting or in grace"
+	}
+	return "nobody is available"
 }
 
 func (n needInfo) label() string {

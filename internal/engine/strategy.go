@@ -94,7 +94,42 @@ func (p *Planner) fairOrder(w *work, l *layerInfo, sh *Shift, elig, free []int) 
 	}
 	r := heapRanking(keys, fairBefore)
 	r.teams = p.teamMeans(w, l, elig)
+	if r.teams != nil {
+		if len(w.ahead) < len(l.members) {
+			w.ahead = make([]int, len(l.members))
+		}
+		r.ahead = w.ahead[:len(l.members)]
+		aheadOfTeam(l, keys, r.ahead)
+	}
 	return r
+}
+
+// aheadOfTeam sets, for each candidate of keys on a layer with teams, how
+// many whole shifts of total load the member is ahead of the least loaded
+// candidate of their own team (0: none ahead, or no team), by layer
+// position. A set that takes a member ahead while a teammate behind could
+// serve spreads the team. Picking need by need, the solver does that when
+// a member taken for one need (a team's one mobile) keeps out, through a
+// max, the teammate owed another (the team's lead), and the next lead in
+// line runs ahead of their team: so it looks on for a set that passes
+// over fewer (see solve).
+func aheadOfTeam(l *layerInfo, keys []fairKey, ahead []int) {
+	least := make([]float64, len(l.needs))
+	for n := range least {
+		least[n] = math.Inf(1)
+	}
+	for i := range keys {
+		if h := l.home[keys[i].pos]; h >= 0 {
+			least[h] = min(least[h], keys[i].total)
+		}
+	}
+	for i := range keys {
+		k := &keys[i]
+		ahead[k.pos] = 0
+		if h := l.home[k.pos]; h >= 0 {
+			ahead[k.pos] = int(math.Floor(k.total - least[h] + 0.5))
+		}
+	}
 }
 
 // teamMeans returns, on a layer with teams (see homes), the mean surplus
