@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/rota-scheduler/rota/internal/needfill"
 )
 
 // Whether a layer's needs can be met together: each alone may be met and
@@ -10,117 +12,34 @@ import (
 // mins of skills nobody has both of, or a max that leaves too few others).
 // Every shift of such a layer would carry a problem, so loading rejects it.
 
-// maxTogetherNeeds and maxTogetherNodes bound the check: past them it
-// accepts the layer rather than guess (the planner then says what each
-// shift lacks).
-const (
-	maxTogetherNeeds = 64
-	maxTogetherNodes = 200_000
-)
+// maxTogetherNodes bounds the check: past it, it accepts the layer rather
+// than guess (the planner then says what each shift lacks).
+const maxTogetherNodes = 200_000
 
-// together is needsMet's search: whether some size members, each given by
-// the needs it counts for (bit n: needs[n]), meet every min and no max.
-type together struct {
-	needs  []Need
-	groups []group // members with the same needs, in order of first member
-	rem    [][]int // rem[g][n]: members of groups g.. who count for need n
-	remAll []int   // remAll[g]: members of groups g..
-	dead   map[string]bool
-	nodes  int
+// needsMetIn reports whether size of the members with signatures sigs
+// (bit n: the member counts for needs[n]) meet every one of needs, whether
+// it could decide, and the steps its search took.
+func needsMetIn(needs []Need, sigs []uint64, size int) (met, decided bool, nodes int) {
+	if len(needs) > needfill.MaxNeeds {
+		return true, false, 0
+	}
+	fill := make([]needfill.Need, len(needs))
+	for n, nd := range needs {
+		fill[n] = needfill.Need{Min: nd.Min, Max: -1}
+		if nd.HasMax {
+			fill[n].Max = nd.Max
+		}
+	}
+	var f needfill.Finder
+	_, score, found, complete := f.Fill(fill, sigs, make([]int, len(needs)), size, needfill.Worst, maxTogetherNodes)
+	met = found && score == needfill.Score{}
+	return met || !complete, met || complete, f.Nodes()
 }
 
-type group struct {
-	sig   uint64
-	count int
-}
-
-// needsMet reports whether size of the members with signatures sigs meet
-// every one of needs, and whether it could decide.
+// needsMet is needsMetIn without the steps.
 func needsMet(needs []Need, sigs []uint64, size int) (met, decided bool) {
 	met, decided, _ = needsMetIn(needs, sigs, size)
 	return met, decided
-}
-
-// needsMetIn is needsMet, and the nodes its search took.
-func needsMetIn(needs []Need, sigs []uint64, size int) (met, decided bool, nodes int) {
-	if len(needs) > maxTogetherNeeds {
-		return true, false, 0
-	}
-	t := &together{needs: needs, dead: map[string]bool{}}
-	at := map[uint64]int{}
-	for _, s := range sigs {
-		g, ok := at[s]
-		if !ok {
-			g = len(t.groups)
-			at[s] = g
-			t.groups = append(t.groups, group{sig: s})
-		}
-		t.groups[g].count++
-	}
-	t.rem = make([][]int, len(t.groups)+1)
-	t.remAll = make([]int, len(t.groups)+1)
-	t.rem[len(t.groups)] = make([]int, len(needs))
-	for g := len(t.groups) - 1; g >= 0; g-- {
-		t.rem[g] = append([]int(nil), t.rem[g+1]...)
-		for n := range needs {
-			if t.groups[g].sig&(1<<n) != 0 {
-				t.rem[g][n] += t.groups[g].count
-			}
-		}
-		t.remAll[g] = t.remAll[g+1] + t.groups[g].count
-	}
-	met = t.search(0, size, make([]int, len(needs)))
-	return met || t.nodes > maxTogetherNodes, t.nodes <= maxTogetherNodes, t.nodes
-}
-
-// search chooses how many of group g and the groups after it take the left
-// seats, given have (per need, the members chosen so far who count for it).
-func (t *together) search(g, left int, have []int) bool {
-	if t.nodes++; t.nodes > maxTogetherNodes {
-		return false
-	}
-	if t.remAll[g] < left {
-		return false
-	}
-	for n, nd := range t.needs {
-		if have[n]+min(left, t.rem[g][n]) < nd.Min {
-			return false
-		}
-	}
-	if left == 0 {
-		return true // every min is met, and no max was passed on the way
-	}
-	key := fmt.Sprint(g, left, have)
-	if t.dead[key] {
-		return false
-	}
-	sig := t.groups[g].sig
-	for c := min(left, t.groups[g].count); c >= 0; c-- {
-		fits := true
-		for n, nd := range t.needs {
-			if nd.HasMax && sig&(1<<n) != 0 && have[n]+c > nd.Max {
-				fits = false
-				break
-			}
-		}
-		if !fits {
-			continue
-		}
-		next := append([]int(nil), have...)
-		for n := range t.needs {
-			if sig&(1<<n) != 0 {
-				next[n] += c
-			}
-		}
-		if t.search(g+1, left-c, next) {
-			return true
-		}
-		if t.nodes > maxTogetherNodes {
-			return false
-		}
-	}
-	t.dead[key] = true
-	return false
 }
 
 // conflicting returns a smallest-by-deletion subset of needs (indexes) that
@@ -173,7 +92,7 @@ func pickSigs(sigs []uint64, idx []int) []uint64 {
 // checkTogether reports a layer whose needs can each be met but not all
 // together: the error names the rotation, the layer and the needs.
 func (l *loader) checkTogether(rotID string, lm *layerMeta, byID map[string]*Member) {
-	if len(lm.needs) < 1 || len(lm.needs) > maxTogetherNeeds || lm.size > len(lm.ids) {
+	if len(lm.needs) < 1 || len(lm.needs) > needfill.MaxNeeds || lm.size > len(lm.ids) {
 		return
 	}
 	needs := make([]Need, len(lm.needs))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rota-scheduler/rota/internal/calendar"
 	"github.com/rota-scheduler/rota/internal/config"
+	"github.com/rota-scheduler/rota/internal/needfill"
 )
 
 // Planner plans one rotation. It is built once from the config and is
@@ -43,8 +44,9 @@ type layerInfo struct {
 	from, until []time.Time // membership bounds per position; zero: unbounded
 	needs       []needInfo
 	qual        [][]bool // qual[n][pos]: the member at pos qualifies for need n
-	sig         []uint64 // per position: bit n set when qual[n][pos]; nil past 64 needs
-	home        []int    // per position: the member's team (a need with a max), -1: none; nil: no such need
+	sig         []uint64 // per position: bit n set when qual[n][pos]; nil past needfill.MaxNeeds
+	fill        []needfill.Need
+	home        []int // per position: the member's team (a need with a max), -1: none; nil: no such need
 }
 
 // New builds a planner for rot. members are all members of the config
@@ -105,7 +107,10 @@ func New(rot *config.Rotation, members []config.Member) (*Planner, error) {
 			info.needs = append(info.needs, ni)
 			info.qual = append(info.qual, q)
 		}
-		if len(info.needs) <= 64 {
+		if len(info.needs) <= needfill.MaxNeeds {
+			for _, n := range info.needs {
+				info.fill = append(info.fill, needfill.Need{Min: n.cfg.Min, Max: n.max})
+			}
 			info.sig = make([]uint64, len(info.members))
 			for n := range info.needs {
 				for pos := range info.members {

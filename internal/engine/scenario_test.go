@@ -105,6 +105,24 @@ func TestSRELayersFollowTheirOrder(t *testing.T) {
 // teams of the Solar Lottery demo: the skill that names each team.
 var teams = []string{"ABC-FS1", "DEF-PERF", "GHIJ-FS2", "KL-SRE", "MN-FS3", "R-MOBILE"}
 
+// teamSpreadsOf returns each team's spread of shifts in r (max minus min
+// over its members), in the order of teams.
+func teamSpreadsOf(cfg *config.Config, r report.Report) []int {
+	out := make([]int, len(teams))
+	for i, team := range teams {
+		lo, hi := 1<<30, -1
+		for _, m := range r.Members {
+			mem, _ := cfg.Member(m.ID)
+			if mem.Level(team) == 0 {
+				continue
+			}
+			lo, hi = min(lo, m.Shifts), max(hi, m.Shifts)
+		}
+		out[i] = hi - lo
+	}
+	return out
+}
+
 // TestSETTwoYearsMeetsEveryNeed: issue 8 item 2. Rotation set of the Solar
 // Lottery demo, for seeds 0–99, after two and after ten years (and after
 // one, three and five, where picking need by need spread a team to 2 for

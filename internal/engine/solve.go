@@ -35,9 +35,6 @@ type solver struct {
 	cost     int
 	best     []int
 	bestCost int
-
-	groups groupSet // partial's groups of candidates
-	nodesW int      // partial's nodes
 }
 
 // fits reports whether the member at pos can join without breaking a max.
