@@ -22,7 +22,11 @@ const (
 // reservation when the order alone would leave the members most behind on
 // the next weekend or holiday resting for it.
 func (p *Planner) choose(w *work, l *layerInfo, sh *Shift, elig, free []int, sample uint64) ([]int, []string, int) {
-	if set, ok := p.reserve(w, l, sh, elig, free); ok {
+	set, ok := p.reserve(w, l, sh, elig, free)
+	if !ok {
+		set, ok = p.roundSet(w, l, sh, elig, free)
+	}
+	if ok {
 		problems, violations := p.problems(l, l.cfg.Size-len(set), nil, free, elig, func(pos int) bool { return slices.Contains(set, pos) })
 		return set, problems, violations
 	}

@@ -28,7 +28,7 @@ func (p *Planner) order(w *work, l *layerInfo, sh *Shift, elig, free []int, samp
 // compared in order, larger first, then lastCount (smaller first), then tie.
 type fairKey struct {
 	pos       int
-	keys      [4]int64
+	keys      [5]int64
 	lastCount int // 0: never served
 	tie       uint64
 	total     float64 // surplus of total load, for the team bands of teamRanking
@@ -84,11 +84,13 @@ func (p *Planner) fairOrder(w *work, l *layerInfo, sh *Shift, elig, free []int) 
 		k.keys[1] = -int64(math.Floor(over.Total() - least + 0.5))
 		switch sh.Kind {
 		case calendar.Weekday:
-			k.keys[2] = quantize(over.Weekend)
-			k.keys[3] = quantize(over.Holiday)
+			k.keys[2] = quantize(over.Weekend + over.Holiday)
+			k.keys[3] = quantize(over.Weekend)
+			k.keys[4] = quantize(over.Holiday)
 		default:
 			k.keys[2] = quantize(-over.Of(sh.Kind))
-			k.keys[3] = quantize(-over.Hours)
+			k.keys[3] = quantize(-(over.Weekend + over.Holiday))
+			k.keys[4] = quantize(-over.Hours)
 		}
 		keys[i] = k
 	}

@@ -1,0 +1,115 @@
+package engine
+
+import (
+	"cmp"
+	"math"
+	"slices"
+
+	"github.com/rota-scheduler/rota/internal/calendar"
+	"github.com/rota-scheduler/rota/internal/config"
+)
+
+// roundTeam bounds the members a round is planned for (the assignment is
+// cubic in them).
+const roundTeam = 64
+
+// roundSet is fair's choice on a layer without needs, when the members of
+// the best band of total load (rule 2) fill a round of one or more slots:
+// each of them is owed one of the round's seats, and which seat each takes
+// decides the kinds. Picked slot by slot, the members behind on weekends
+// can be used up on the weekdays before the weekend comes, or left over
+// for the next round's weekday; so the round's seats are given all at once,
+// by a least-cost assignment (see roundCost) of the round's members to
+// them under the rest rule and time away, and the current slot takes its
+// part of it. It returns false, and the slot is chosen seat by seat, when
+// there is no such round or no such assignment.
+func (p *Planner) roundSet(w *work, l *layerInfo, sh *Shift, elig, free []int) ([]int, bool) {
+	size := l.cfg.Size
+	if l.cfg.Strategy != config.Fair || len(l.needs) > 0 || len(l.members) > roundTeam || len(free) < size {
+		return nil, false
+	}
+	st := w.st
+	least := math.Inf(1)
+	for _, pos := range elig {
+		least = min(least, surplus(w.ledger(p, l.members[pos])).Total())
+	}
+	band := slices.Clone(elig)
+	n := (len(band) + size - 1) / size // slots in the round, the last maybe in part
+	if n == 0 {
+		return nil, false
+	}
+
+	// The tie-break among equal costs is the members' seeded order.
+	slices.SortStableFunc(band, func(a, b int) int {
+		return cmp.Compare(p.members[l.members[a]].tie, p.members[l.members[b]].tie)
+	})
+	slots := []calendar.Slot{{ID: sh.ID, Layer: sh.Layer, Index: sh.Index, Start: sh.Start, End: sh.End, Kind: sh.Kind}}
+	for k := sh.Index + 1; len(slots) < n; {
+		s, ok := p.nextSlot(k)
+		if !ok {
+			break // the rotation ends within the round
+		}
+		if _, manual := st.Overrides[s.ID]; manual || s.Layer != l.cfg.Name {
+			return nil, false
+		}
+		slots = append(slots, s)
+		k = s.Index + 1
+	}
+	isFree := make([]bool, len(l.members))
+	for _, pos := range free {
+		isFree[pos] = true
+	}
+	cost := [][]int64{}
+	for i, s := range slots {
+		for range size {
+			if len(cost) == len(band) {
+				break // the rest of the last slot goes to the next round
+			}
+			row := make([]int64, len(band))
+			for c, pos := range band {
+				led := w.ledger(p, l.members[pos])
+				switch {
+				case i == 0 && !isFree[pos]:
+					row[c] = Forbidden
+				case i > 0 && (!p.eligible(st, l, pos, s.Start, s.End) || !p.rested(led, l, sh.Seq+i, s.Start)):
+					row[c] = Forbidden
+				default:
+					over := surplus(led)
+					row[c] = roundCost(over, least, len(slots)-i, s.Kind) + int64(c)
+				}
+			}
+			cost = append(cost, row)
+		}
+	}
+	assign, ok := assignment(cost)
+	if !ok {
+		return nil, false
+	}
+	set := make([]int, 0, size)
+	for j := range size {
+		set = append(set, band[assign[j]])
+	}
+	return set, true
+}
+
+// roundCost is what giving a seat of kind k, soon slots before the end
+// of a round, costs a member whose surplus is over (least: the least
+// surplus of total load), lexicographically. First the band of total load
+// times soon: the members behind in total serve first, those ahead later
+// or not in this round, as rule 2 wants. Then their surplus of k: the member most behind on k takes
+// it. Then their surplus of the rare kinds: a weekend or holiday seat goes
+// to the one with the fewest weekends and holidays, a weekday seat to the
+// one with the most, which keeps weekdays even too. The low byte is left
+// for a tie-break.
+func roundCost(over Tally, least float64, soon int, k calendar.Kind) int64 {
+	band := int64(math.Floor(over.Total() - least + 0.5))
+	milli := func(x float64) int64 { return int64(math.Round(x * 1000)) }
+	rare := milli(over.Weekend + over.Holiday)
+	if k == calendar.Holiday && over.Holiday <= -1+1e-9 {
+		band = 0 // rule 1: a whole holiday behind comes first
+	}
+	if k == calendar.Weekday {
+		return band*int64(soon)<<46 - rare<<26 - milli(over.Weekend)<<8
+	}
+	return band*int64(soon)<<46 + milli(over.Of(k))<<26 + rare<<8
+}
