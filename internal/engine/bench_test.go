@@ -68,3 +68,15 @@ func BenchmarkForecast30(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPlanYearRound64 plans a year of daily shifts of two for a fair
+// team of 64 without needs, the largest team whose slots are chosen by
+// round (rule 6): each slot solves an assignment of 64 members to the
+// round's seats.
+func BenchmarkPlanYearRound64(b *testing.B) {
+	p := restTeam(b, 64, 2, calendar.Period{N: 24, Unit: calendar.Hour}, 0, 5, nil)
+	b.ResetTimer()
+	for range b.N {
+		p.PlanShifts(p.Begin(), 365)
+	}
+}

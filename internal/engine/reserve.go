@@ -17,10 +17,11 @@ const (
 	reserveNodes = 300
 )
 
-// choose picks who serves sh among free: the strategy's order solved
-// against the needs, or, on a fair layer with a rest rule, the plan of a
-// reservation when the order alone would leave the members most behind on
-// the next weekend or holiday resting for it.
+// choose picks who serves sh among free: on a fair layer with a rest rule,
+// the plan of a reservation when the order alone would leave the members
+// most behind on the next weekend or holiday resting for it; else, on a
+// fair layer without needs, the slot's part of its round (roundSet); else
+// the strategy's order solved against the needs.
 func (p *Planner) choose(w *work, l *layerInfo, sh *Shift, elig, free []int, sample uint64) ([]int, []string, int) {
 	set, ok := p.reserve(w, l, sh, elig, free)
 	if !ok {
