@@ -89,9 +89,9 @@ const (
 	// GridHeadWeeks and GridTailWeeks are the weeks of the calendar grid
 	// shown from the start and the end when there are more than both.
 	GridHeadWeeks, GridTailWeeks = 8, 8
-	// SpreadPoints is how many points of the spread over time are drawn
-	// at most.
-	SpreadPoints = 500
+	// SpreadRuns is how many steps the spread over time is drawn in at
+	// most: each the largest spread in a run of consecutive shifts.
+	SpreadRuns = 120
 	// MaxEvents is how many events the table lists at most.
 	MaxEvents = 500
 )

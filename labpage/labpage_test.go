@@ -162,6 +162,7 @@ func TestWriteLarge(t *testing.T) {
 	if len(page) > 600_000 {
 		t.Errorf("the page is %d bytes", len(page))
 	}
+	t.Logf("%d bytes", len(page))
 	if n := strings.Count(page, `<g class="member">`); n != ChartMembers {
 		t.Errorf("%d members in the bar chart, want %d", n, ChartMembers)
 	}
@@ -178,16 +179,17 @@ func TestWriteLarge(t *testing.T) {
 	if !strings.Contains(grid, "weeks not shown") {
 		t.Error("the grid does not say weeks are left out")
 	}
-	for _, m := range regexp.MustCompile(`points="([^"]*)"`).FindAllStringSubmatch(page, -1) {
-		if n := len(strings.Fields(m[1])); n > SpreadPoints {
-			t.Errorf("a line of %d points", n)
+	// Steps of 31 shifts (ceil(3650/120)): 118 of them, two points a step.
+	for _, m := range regexp.MustCompile(`<polyline[^>]*points="([^"]*)"`).FindAllStringSubmatch(page, -1) {
+		if n := len(strings.Fields(m[1])); n != 2*118 {
+			t.Errorf("a line of %d points, want %d", n, 2*118)
 		}
 	}
 	if n := strings.Count(page, "<polyline"); n != 4 {
 		t.Errorf("%d lines, want 4", n)
 	}
 	for _, want := range []string{"60 of 1000 members: the 30 with the most shifts and the 30 with the fewest",
-		"Drawn: 500 evenly spaced points of 3650 shifts", "1500 more events are not listed", "the first 8 and the last 8 of"} {
+		"Each step is the largest spread in a run of 31 shifts (118 steps for 3650 shifts)", "1500 more events are not listed", "the first 8 and the last 8 of"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
 		}

@@ -88,19 +88,37 @@ func CumulativeSpread(members []string, shifts []render.Shift) []SpreadPoint {
 	return out
 }
 
-// Downsample keeps at most limit points of pts, evenly spaced by index,
-// always the first and the last. limit < 2 keeps the last point alone.
-func Downsample(pts []SpreadPoint, limit int) []SpreadPoint {
-	if len(pts) <= max(limit, 1) {
-		return pts
+// Run is a stretch of consecutive points of the spread with, of each
+// kind, the largest spread in it: drawn instead of every point, it keeps
+// the peaks, and a spread that swings between 0 and 1 from shift to
+// shift reads as a steady 1.
+type Run struct {
+	First, Last int       // the N of its first and last points
+	From, To    time.Time // the starts of its first and last shifts
+	Shifts      int
+	Weekday     int
+	Weekend     int
+	Holiday     int
+}
+
+// Runs cuts pts into at most limit runs of consecutive points, each of
+// ceil(len(pts)/limit) points but the last, which may be shorter. With
+// limit < 1 it makes one run.
+func Runs(pts []SpreadPoint, limit int) []Run {
+	if len(pts) == 0 {
+		return nil
 	}
-	if limit < 2 {
-		return pts[len(pts)-1:]
-	}
-	out := make([]SpreadPoint, limit)
-	last := len(pts) - 1
-	for i := range limit {
-		out[i] = pts[i*last/(limit-1)]
+	limit = max(limit, 1)
+	size := (len(pts) + limit - 1) / limit
+	out := make([]Run, 0, (len(pts)+size-1)/size)
+	for i := 0; i < len(pts); i += size {
+		part := pts[i:min(i+size, len(pts))]
+		r := Run{First: part[0].N, Last: part[len(part)-1].N, From: part[0].At, To: part[len(part)-1].At}
+		for _, p := range part {
+			r.Shifts, r.Weekday = max(r.Shifts, p.Shifts), max(r.Weekday, p.Weekday)
+			r.Weekend, r.Holiday = max(r.Weekend, p.Weekend), max(r.Holiday, p.Holiday)
+		}
+		out = append(out, r)
 	}
 	return out
 }

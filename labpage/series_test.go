@@ -125,35 +125,40 @@ func TestCumulativeSpreadMatchesRecount(t *testing.T) {
 	}
 }
 
-func TestDownsample(t *testing.T) {
+func TestRuns(t *testing.T) {
+	// Shifts spread 1, 0, 1, 0, ... (as a team of two taking turns),
+	// weekends 0 but a 2 at the eighth point, one shift a day.
 	pts := make([]SpreadPoint, 10)
+	day0 := time.Date(2027, 1, 4, 9, 0, 0, 0, time.UTC)
 	for i := range pts {
-		pts[i].N = i + 1
+		pts[i] = SpreadPoint{N: i + 1, At: day0.AddDate(0, 0, i), Shifts: (i + 1) % 2}
 	}
-	ns := func(ps []SpreadPoint) []int {
-		out := []int{}
-		for _, p := range ps {
-			out = append(out, p.N)
-		}
-		return out
+	pts[7].Weekend = 2
+	run := func(first, last, shifts, weekend int) Run {
+		return Run{First: first, Last: last, From: day0.AddDate(0, 0, first-1), To: day0.AddDate(0, 0, last-1), Shifts: shifts, Weekend: weekend}
 	}
 	for _, tc := range []struct {
 		limit int
-		want  []int
+		want  []Run
 	}{
-		{10, []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
-		{500, []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
-		{4, []int{1, 4, 7, 10}},
-		{3, []int{1, 5, 10}}, // 0, 9/2 = 4, 9
-		{2, []int{1, 10}},
-		{1, []int{10}},
-		{0, []int{10}},
+		{4, []Run{run(1, 3, 1, 0), run(4, 6, 1, 0), run(7, 9, 1, 2), run(10, 10, 0, 0)}}, // runs of ceil(10/4) = 3
+		{5, []Run{run(1, 2, 1, 0), run(3, 4, 1, 0), run(5, 6, 1, 0), run(7, 8, 1, 2), run(9, 10, 1, 0)}},
+		{1, []Run{run(1, 10, 1, 2)}},
+		{0, []Run{run(1, 10, 1, 2)}},
+		{3, []Run{run(1, 4, 1, 0), run(5, 8, 1, 2), run(9, 10, 1, 0)}},
 	} {
-		if got := ns(Downsample(pts, tc.limit)); !slices.Equal(got, tc.want) {
-			t.Errorf("limit %d: %v, want %v", tc.limit, got, tc.want)
+		if got := Runs(pts, tc.limit); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("limit %d:\n got  %+v\n want %+v", tc.limit, got, tc.want)
 		}
 	}
-	if got := Downsample(nil, 5); len(got) != 0 {
+	// With limit at least the points, each run is one point as it is.
+	for i, r := range Runs(pts, 500) {
+		p := pts[i]
+		if r != (Run{First: p.N, Last: p.N, From: p.At, To: p.At, Shifts: p.Shifts, Weekend: p.Weekend}) {
+			t.Errorf("run %d: %+v of %+v", i, r, p)
+		}
+	}
+	if got := Runs(nil, 5); len(got) != 0 {
 		t.Errorf("nothing: %v", got)
 	}
 }
