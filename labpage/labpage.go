@@ -30,7 +30,8 @@ type Input struct {
 	Timezone string // the rotation's IANA zone: every time is shown in it
 	Strategy string // e.g. "fair", or "fair,queue" for layers that differ
 
-	// Shifts is what happened, in start order.
+	// Shifts is what happened, in start order (Write sorts a copy when
+	// they are not).
 	Shifts []render.Shift
 	// Report measures Shifts; its Members are the members the charts and
 	// the spread over time count (members with no shift included).

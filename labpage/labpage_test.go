@@ -112,6 +112,27 @@ func TestWriteEscapes(t *testing.T) {
 	}
 }
 
+// TestWriteSortsShifts: shifts given out of order make the same page as
+// in order.
+func TestWriteSortsShifts(t *testing.T) {
+	start := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	var in Input
+	in.Timezone = "Europe/London"
+	for i, who := range []string{"a", "b", "a", "c"} {
+		s := start.AddDate(0, 0, i)
+		in.Shifts = append(in.Shifts, render.Shift{Kind: "weekday", Start: s, End: s.AddDate(0, 0, 1), Assignees: []string{who}})
+	}
+	in.Report.Members = []report.Member{{ID: "a", Shifts: 2, Weekday: 2}, {ID: "b", Shifts: 1, Weekday: 1}, {ID: "c", Shifts: 1, Weekday: 1}}
+	want := write(t, in)
+	in.Shifts = []render.Shift{in.Shifts[2], in.Shifts[0], in.Shifts[3], in.Shifts[1]}
+	if got := write(t, in); got != want {
+		t.Error("shifts out of order make another page")
+	}
+	if !strings.Contains(want, "<td>a</td><td>b</td><td>a</td><td>c</td>") {
+		t.Error("the grid lacks the week a, b, a, c")
+	}
+}
+
 func TestWriteZoneAndEmpty(t *testing.T) {
 	page := write(t, Input{Rotation: "r", Timezone: "Mars/Olympus"})
 	for _, want := range []string{`unknown time zone &#34;Mars/Olympus&#34;: times are in UTC`, "Times are in UTC", "no shifts",

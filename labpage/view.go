@@ -3,9 +3,11 @@ package labpage
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
+	"github.com/rota-scheduler/rota/internal/render"
 	"github.com/rota-scheduler/rota/internal/report"
 )
 
@@ -66,6 +68,10 @@ type weekRow struct {
 func build(in Input) view {
 	loc, note := zone(in.Timezone)
 	r := in.Report
+	if !slices.IsSortedFunc(in.Shifts, byStart) {
+		in.Shifts = slices.Clone(in.Shifts)
+		slices.SortStableFunc(in.Shifts, byStart)
+	}
 	v := view{
 		Rotation: in.Rotation, Strategy: in.Strategy,
 		Zone: loc.String(), ZoneNote: note,
@@ -139,6 +145,8 @@ func build(in Input) view {
 	v.Line = line(CumulativeSpread(all, in.Shifts), loc)
 	return v
 }
+
+func byStart(a, b render.Shift) int { return a.Start.Compare(b.Start) }
 
 // weekRows is the grid's rows: every week, or the first and the last
 // with a row saying how many are left out between them.
