@@ -7,6 +7,7 @@ require (
 	github.com/arran4/golang-ical v0.3.4
 	github.com/chromedp/chromedp v0.23.0
 	github.com/emersion/go-ical v0.0.0-20250329121855-f41e73efc392
+	github.com/goccy/go-yaml v1.19.2
 	github.com/opsgenie/opsgenie-go-sdk-v2 v1.2.23
 	github.com/slack-go/slack v0.36.0
 	github.com/stretchr/testify v1.12.1

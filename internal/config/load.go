@@ -166,15 +166,19 @@ func newLoader() *loader {
 
 var yamlLineErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// yamlErr reports a YAML syntax error at the line yaml.v3 names. yaml.v3
-// names none for control characters and unknown aliases: for those, the
-// offending character or alias is looked up in data.
+// yamlErr reports a YAML syntax error at the line yaml.v3 names, with the
+// line and column syntaxPos finds when it can. yaml.v3 names none for
+// control characters and unknown aliases: for those, the offending
+// character or alias is looked up in data.
 func (f *fileDec) yamlErr(err error, data []byte) {
 	msg := err.Error()
 	line, col := 0, 0
 	if m := yamlLineErr.FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
+		if l, c, ok := syntaxPos(data, line); ok {
+			line, col = l, c
+		}
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}

@@ -217,3 +217,48 @@ func TestYAMLErrorsWithoutALine(t *testing.T) {
 		})
 	}
 }
+
+// TestYAMLSyntaxErrorsHaveAColumn checks that a YAML syntax error names
+// the line and column of the mistake, not only the line yaml.v3 names
+// (which is sometimes the one above it), and keeps yaml.v3's message.
+func TestYAMLSyntaxErrorsHaveAColumn(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		line, col int
+		msg       string
+	}{
+		{"unclosed flow sequence", "version: 1\nmembers:\n  - id: a\n    name: [unclosed\n", 4, 11, "did not find expected ',' or ']'"},
+		{"key indented too little", "version: 1\nmembers: \n  - id: a\n   name: b\n", 4, 4, "did not find expected '-' indicator"},
+		{"two colons", "version: 1\nkey: value: other\n", 2, 6, "mapping values are not allowed"},
+		{"unclosed quote", "version: 1\nmembers:\n  - id: \"a\n", 3, 9, "found unexpected end of stream"},
+		{"tab indentation", "version: 1\n\tmembers: []\n", 2, 1, "tab character"},
+		{"key outdented", "version: 1\nx:\n  b: 1\n c: 2\n", 4, 2, "did not find expected key"},
+		{"unclosed flow map", "version: 1\nrotations:\n  - id: x\n    shift: {1d\n", 4, 13, "did not find expected ',' or '}'"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(tc.src), "")
+			var errs Errors
+			if !errors.As(err, &errs) || len(errs) != 1 {
+				t.Fatalf("got %v, want one error", err)
+			}
+			if e := errs[0]; e.File != "bad.yaml" || e.Line != tc.line || e.Column != tc.col || !strings.Contains(e.Msg, tc.msg) {
+				t.Errorf("got %s (line %d, column %d), want %d:%d %q", e, e.Line, e.Column, tc.line, tc.col, tc.msg)
+			}
+		})
+	}
+}
+
+// TestSyntaxPosKeepsToYAMLv3sLines checks that a place the second parser
+// finds above yaml.v3's line, or far below it, is not taken.
+func TestSyntaxPosKeepsToYAMLv3sLines(t *testing.T) {
+	src := []byte("version: 1\nkey: value: other\n")
+	if _, _, ok := syntaxPos(src, 3); ok {
+		t.Error("a place above yaml.v3's line was taken")
+	}
+	if l, c, ok := syntaxPos(src, 2); !ok || l != 2 || c != 6 {
+		t.Errorf("got %d:%d %v, want 2:6", l, c, ok)
+	}
+	if _, _, ok := syntaxPos([]byte("version: 1\n"), 1); ok {
+		t.Error("a valid file has no syntax error")
+	}
+}
