@@ -58,16 +58,20 @@ func generate(i int) genConfig {
 	g.n = 2 + rng.IntN(14)
 	g.shift = []calendar.Period{{N: 12, Unit: calendar.Hour}, {N: 24, Unit: calendar.Hour}, {N: 1, Unit: calendar.Week}}[rng.IntN(3)]
 	g.size = 1 + rng.IntN(min(3, g.n))
+	g.zone = []string{"UTC", "Europe/London"}[rng.IntN(2)]
 	if rng.IntN(2) == 0 {
 		rest := []time.Duration{12 * time.Hour, 24 * time.Hour, 48 * time.Hour, 72 * time.Hour}[rng.IntN(4)]
-		// Slots a member sits out after serving: the rest, plus one for a
-		// DST night (an hour shorter) when the rest is not whole shifts.
-		out := int(math.Ceil(float64(rest+time.Hour) / float64(g.shiftLen())))
+		// Slots a member sits out after serving: the rest, plus, in a zone
+		// with DST, an hour for the night that is an hour shorter.
+		dst := time.Duration(0)
+		if g.zone != "UTC" {
+			dst = time.Hour
+		}
+		out := int(math.Ceil(float64(rest+dst) / float64(g.shiftLen())))
 		if rest < g.shiftLen()*7 && g.n/g.size >= out+1 {
 			g.rest, g.forced = rest, g.n/g.size == out+1
 		}
 	}
-	g.zone = []string{"UTC", "Europe/London"}[rng.IntN(2)]
 	g.start = calendar.Date{Year: 2026, Month: 1, Day: 5 + rng.IntN(7)}
 	if rng.IntN(3) > 0 {
 		for y := 2026; y <= 2037; y++ {
