@@ -13,7 +13,7 @@ import (
 // shared is where the four teams' scenarios are.
 var shared = filepath.Join("..", "..", "shared", "scenarios")
 
-func load(t *testing.T, file, rotation string) Options {
+func load(t testing.TB, file, rotation string) Options {
 	t.Helper()
 	path := filepath.Join(shared, file)
 	if _, err := os.Stat(path); err != nil {
