@@ -14,6 +14,7 @@ import (
 
 	"github.com/rota-scheduler/rota/internal/config"
 	"github.com/rota-scheduler/rota/lab"
+	"github.com/rota-scheduler/rota/labpage"
 )
 
 // progressOut is where simulate draws its progress bar, when it is a
@@ -100,6 +101,9 @@ func runSimulate(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if err := writePage(dir, res, nil); err != nil {
+			return err
+		}
 		return writeSummary(stdout, res, dir)
 	}
 	rows := make([]compareRow, 0, len(strategies))
@@ -116,10 +120,21 @@ func runSimulate(args []string, stdout io.Writer) error {
 		}
 		rows = append(rows, compareRow{strategy: string(st), res: res, moved: lab.Moved(res, base)})
 	}
+	table := make([]labpage.CompareRow, len(rows))
+	for i, r := range rows {
+		rep := r.res.Report
+		table[i] = labpage.CompareRow{Strategy: r.strategy, Spread: rep.Spread, Balance: rep.Balance, Coverage: rep.Coverage,
+			NeedViolations: rep.NeedViolations, RestViolations: rep.RestViolations, Moved: r.moved}
+	}
+	for _, r := range rows {
+		if err := writePage(filepath.Join(dir, r.strategy), r.res, table); err != nil {
+			return err
+		}
+	}
 	if err := writeCompare(stdout, rows); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(stdout, "\noutput: %s/{%s}/schedule.csv, report.json\n", dir, strings.Join(strategyNames(rows), ","))
+	_, err = fmt.Fprintf(stdout, "\noutput: %s/{%s}/schedule.csv, report.json, report.html\n", dir, strings.Join(strategyNames(rows), ","))
 	return err
 }
 
@@ -149,9 +164,36 @@ func simulateOne(ctx context.Context, opt lab.Options, dir string) (*lab.Result,
 	if err := writeFile(filepath.Join(dir, "report.json"), func(w io.Writer) error { return lab.WriteJSON(w, res) }); err != nil {
 		return nil, err
 	}
-	// TODO(issue 12): report.html, through labpage.Write, once lab-html
-	// is merged.
 	return res, nil
+}
+
+// writePage writes dir/report.html: res (and the comparison, if any) as
+// labpage shows it.
+func writePage(dir string, res *lab.Result, compare []labpage.CompareRow) error {
+	st := res.Run
+	in := labpage.Input{
+		Rotation: res.Rotation, Timezone: res.Timezone, Strategy: res.Strategy,
+		Shifts: res.Shifts, Report: res.Report, Compare: compare,
+		// The lab's history figures are modelled (events) and payload
+		// bytes: see lab.RunStats.
+		Run: labpage.RunStats{HistoryEventsPerShift: st.ModelledHistoryEventsPerShift, HistoryBytesPerShift: st.PayloadBytesPerShift,
+			ContinueAsNew: st.ContinueAsNew, WallSeconds: st.WallSeconds},
+	}
+	for _, a := range st.Activities {
+		in.Run.Activities = append(in.Run.Activities, labpage.ActivityCount{Name: a.Name, Count: a.Count})
+	}
+	for _, e := range res.Events {
+		at := e.Sent
+		if at.IsZero() {
+			at = e.At
+		}
+		why := e.Reason
+		if e.Applied {
+			why = strings.Join(e.Notes, "; ")
+		}
+		in.Events = append(in.Events, labpage.EventOutcome{At: at, Op: e.Op, Summary: e.Summary, Applied: e.Applied, Reason: why})
+	}
+	return writeFile(filepath.Join(dir, "report.html"), func(w io.Writer) error { return labpage.Write(w, in) })
 }
 
 func writeFile(name string, write func(io.Writer) error) error {
@@ -222,7 +264,7 @@ func writeSummary(w io.Writer, res *lab.Result, dir string) error {
 		acts[i] = fmt.Sprintf("%s %d", a.Name, a.Count)
 	}
 	fmt.Fprintf(w, "activities: %s\n", strings.Join(acts, ", "))
-	_, err := fmt.Fprintf(w, "output: %s\n", strings.Join([]string{filepath.Join(dir, "schedule.csv"), filepath.Join(dir, "report.json")}, ", "))
+	_, err := fmt.Fprintf(w, "output: %s\n", strings.Join([]string{filepath.Join(dir, "schedule.csv"), filepath.Join(dir, "report.json"), filepath.Join(dir, "report.html")}, ", "))
 	return err
 }
 

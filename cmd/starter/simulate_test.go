@@ -57,6 +57,10 @@ func TestSimulateIsPlan(t *testing.T) {
 			if !strings.Contains(out, "output: "+filepath.Join(dir, "schedule.csv")) {
 				t.Errorf("stdout:\n%s", out)
 			}
+			page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+			if err != nil || !strings.Contains(string(page), c.rotation) {
+				t.Errorf("report.html: %v", err)
+			}
 		})
 	}
 }
@@ -129,7 +133,7 @@ func TestSimulateCompare(t *testing.T) {
 		if fields[9] == "0" {
 			t.Errorf("%s: the events moved no shift: %q", st, lines[1+i])
 		}
-		for _, name := range []string{"schedule.csv", "report.json"} {
+		for _, name := range []string{"schedule.csv", "report.json", "report.html"} {
 			if _, err := os.Stat(filepath.Join(dir, st, name)); err != nil {
 				t.Error(err)
 			}
