@@ -88,12 +88,10 @@ type Result struct {
 	Shifts []render.Shift `json:"shifts"`
 	// Report is the engine's report (rota plan's) of Shifts, under the
 	// config in force at the end.
-	Report report.Report    `json:"report"`
-	Run    RunStats         `json:"run"`
-	Events []EventOutcome   `json:"events"`
-	Spread []SpreadPoint    `json:"spread_series"`
-	shifts []engine.Shift   // Shifts, as the engine's
-	config *config.Rotation // in force at the end
+	Report report.Report  `json:"report"`
+	Run    RunStats       `json:"run"`
+	Events []EventOutcome `json:"events"`
+	Spread []SpreadPoint  `json:"spread_series"`
 }
 
 // SpreadPoint is the spread of shifts (most served minus least served,
