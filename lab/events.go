@@ -349,8 +349,18 @@ func (s *sim) input(env *testsuite.TestWorkflowEnvironment, p *pending) (string,
 		if e.Config == nil {
 			return "", nil, errors.New("no config")
 		}
-		p.cfg = e.Config
-		return workflows.Configure, *e.Config, nil
+		// The simulation ends where it was asked to, whatever the file
+		// says.
+		c := *e.Config
+		loc, err := c.Rotation.Location()
+		if err != nil {
+			return "", nil, fmt.Errorf("the config's rotation: %w", err)
+		}
+		if end := s.cfg.Rotation.End; c.Rotation.End == nil || (end != nil && end.In(loc).Before(c.Rotation.End.In(loc))) {
+			c.Rotation.End = end
+		}
+		p.cfg = &c
+		return workflows.Configure, c, nil
 	case OpJoin, OpLeaveRotation:
 		c, err := s.membership(e)
 		if err != nil {

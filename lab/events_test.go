@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -215,5 +216,63 @@ func TestRandomIsSeeded(t *testing.T) {
 		if a.Shifts[i].ID != b.Shifts[i].ID || !slices.Equal(a.Shifts[i].Assignees, b.Shifts[i].Assignees) {
 			t.Fatalf("shift %d differs between two runs of the same seed", i)
 		}
+	}
+}
+
+// TestConfigChanges: a configure from a file and a leave_rotation change
+// the config in force; from plan_ahead after them, the members who left
+// serve no more; leaving twice is refused with a reason.
+func TestConfigChanges(t *testing.T) {
+	opt := team(t)
+	opt.Weeks = 4
+	data, err := os.ReadFile(filepath.Join("..", "examples", "team.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	smaller := strings.Replace(string(data), "members: [alice, bob, carol, dave, erin]", "members: [alice, bob, carol, dave]", 1)
+	if smaller == string(data) {
+		t.Fatal("examples/team.yaml changed: update the test")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "smaller.yaml"), []byte(smaller), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	events := `- {at: 2026-11-05T10:00, op: configure, file: smaller.yaml}
+- {at: 2026-11-06T10:00, op: leave_rotation, member: dave}
+- {at: 2026-11-07T10:00, op: leave_rotation, member: dave}
+`
+	path := filepath.Join(dir, "events.yaml")
+	if err := os.WriteFile(path, []byte(events), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if opt.Events, err = LoadEvents(path, &opt.Rotation); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Events) != 3 || !res.Events[0].Applied || !res.Events[1].Applied || res.Events[2].Applied ||
+		!strings.Contains(res.Events[2].Reason, "dave is in none") {
+		t.Fatalf("outcomes: %+v", res.Events)
+	}
+	gone := map[string]time.Time{
+		"erin": time.Date(2026, 11, 13, 9, 0, 0, 0, time.UTC), // plan_ahead (7d) after the configure
+		"dave": time.Date(2026, 11, 14, 9, 0, 0, 0, time.UTC),
+	}
+	served := map[string]int{}
+	for _, sh := range res.Shifts {
+		for _, m := range sh.Assignees {
+			served[m]++
+			if from, ok := gone[m]; ok && !sh.Start.Before(from) {
+				t.Errorf("%s serves %s after leaving", m, sh.ID)
+			}
+		}
+	}
+	if served["erin"] == 0 || served["dave"] == 0 || served["alice"] < 6 {
+		t.Errorf("served: %v", served)
+	}
+	if rep := res.Report.Members; slices.ContainsFunc(rep, func(m report.Member) bool { return m.ID == "erin" && m.Shifts == 0 }) {
+		t.Errorf("report: %+v", rep)
 	}
 }

@@ -236,8 +236,19 @@ func (s *sim) run() error {
 			delay := max(p.ev.At.Sub(at), 0)
 			env.RegisterDelayedCallback(func() { s.send(env, p) }, delay)
 		}
+		// A rotation that does not end (a config without the end the
+		// lab set) is stopped 60 days after the simulation's end.
+		limit := s.to.Add(60 * 24 * time.Hour)
+		overran := false
+		env.RegisterDelayedCallback(func() {
+			overran = true
+			env.CancelWorkflow()
+		}, max(limit.Sub(at), 0))
 		s.count.newRun()
 		env.ExecuteWorkflow(workflows.RotationWorkflow, in)
+		if overran {
+			return fmt.Errorf("run %d: the workflow was still running at %s, 60 days after the end of the simulation", s.runs, limit.Format(time.RFC3339))
+		}
 		if !env.IsWorkflowCompleted() {
 			return fmt.Errorf("run %d: the workflow did not complete", s.runs)
 		}
@@ -264,7 +275,10 @@ func (s *sim) newEnv(at time.Time) *testsuite.TestWorkflowEnvironment {
 	var ts testsuite.WorkflowTestSuite
 	ts.SetLogger(tlog.NewStructuredLogger(quiet))
 	env := ts.NewTestWorkflowEnvironment()
-	env.SetWorkerOptions(worker.Options{Interceptors: append(workflows.Interceptors(), &countingInterceptor{c: s.count})})
+	// A workflow task that plans far ahead may take over the default 1 s
+	// on a busy machine: the lab is not the place to fail for that.
+	env.SetWorkerOptions(worker.Options{Interceptors: append(workflows.Interceptors(), &countingInterceptor{c: s.count}),
+		DeadlockDetectionTimeout: 30 * time.Second})
 	env.SetDataConverter(countingConverter{DataConverter: converter.GetDefaultDataConverter(), c: s.count})
 	env.SetStartTime(at)
 	timeout := s.opt.Timeout
