@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/rota-scheduler/rota/lab"
 )
 
 // TestSimulateIsPlan: without events, rota simulate's schedule.csv is
@@ -141,5 +144,24 @@ func TestSimulateCompare(t *testing.T) {
 	}
 	if code, _, _ := rota("simulate", "-f", team, "--rotation", "platform", "--compare", "fair,bogus"); code != 2 {
 		t.Errorf("an unknown strategy: exit %d, want 2", code)
+	}
+}
+
+// TestProgress: the bar shows the simulated date, shifts done and time
+// taken, ends its line when done, and is not drawn off a terminal.
+func TestProgress(t *testing.T) {
+	var b strings.Builder
+	from := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	drawProgress(&b, lab.Progress{Now: from.AddDate(0, 0, 14), From: from, To: from.AddDate(0, 0, 28), Shifts: 13, Elapsed: 1500 * time.Millisecond})
+	if got := b.String(); got != "\r[###############...............] 2026-11-16  13 shifts  1.5s " {
+		t.Errorf("%q", got)
+	}
+	b.Reset()
+	drawProgress(&b, lab.Progress{Now: from.AddDate(0, 0, 28), From: from, To: from.AddDate(0, 0, 28), Shifts: 28, Done: true})
+	if got := b.String(); !strings.HasPrefix(got, "\r[##############################] 2026-11-30  28 shifts") || !strings.HasSuffix(got, "\n") {
+		t.Errorf("%q", got)
+	}
+	if isTerminal(&b) {
+		t.Error("a buffer is no terminal")
 	}
 }
