@@ -42,11 +42,14 @@ func TestYearFigures(t *testing.T) {
 			t.Errorf("effects %v: %d shifts, %d differ from rota plan", effects, len(res.Shifts), Moved(res, want))
 		}
 		st := res.Run
+		if st.CheckedShifts < 8*7 {
+			t.Errorf("the schedule query confirmed %d shifts over %d runs", st.CheckedShifts, st.Runs)
+		}
 		if st.MaxRunModelledHistoryEvents > 4096 {
 			t.Errorf("a run of %d modelled history events", st.MaxRunModelledHistoryEvents)
 		}
-		t.Logf("sre year, Slack and Opsgenie %v: %.2f s wall, %d runs, %.1f modelled events/shift (largest run %d), %.0f payload B/shift (largest run %d B), activities %v",
-			effects, st.WallSeconds, st.Runs, st.ModelledHistoryEventsPerShift, st.MaxRunModelledHistoryEvents, st.PayloadBytesPerShift, st.MaxRunPayloadBytes, st.Activities)
+		t.Logf("sre year, Slack and Opsgenie %v: %.2f s wall, %d runs, %.1f modelled events/shift (largest run %d), %.0f payload B/shift (largest run %d B), activities %v; %d shifts checked against the schedule query",
+			effects, st.WallSeconds, st.Runs, st.ModelledHistoryEventsPerShift, st.MaxRunModelledHistoryEvents, st.PayloadBytesPerShift, st.MaxRunPayloadBytes, st.Activities, st.CheckedShifts)
 	}
 }
 

@@ -131,6 +131,11 @@ type RunStats struct {
 	Activities  []Count `json:"activities"`
 	Sends       []Count `json:"sends"`
 	WallSeconds float64 `json:"wall_seconds"`
+	// CheckedShifts counts the shifts the workflow's schedule query
+	// returned every 7 simulated days and at the end of each run (the
+	// last week's and those planned ahead), each found equal to the
+	// lab's (an unequal one fails the simulation).
+	CheckedShifts int `json:"checked_shifts"`
 }
 
 // Count is a name and how many.
@@ -199,6 +204,7 @@ type sim struct {
 	lastTick  time.Time
 	updates   int
 	runs      int
+	checked   int // shifts the workflow's schedule query confirmed
 }
 
 // pending is an event to send, and what became of it.
@@ -244,8 +250,22 @@ func (s *sim) run() error {
 			overran = true
 			env.CancelWorkflow()
 		}, max(limit.Sub(at), 0))
+		// Every 7 simulated days, and at the end of the run, the shifts the
+		// workflow holds are checked against the lab's.
+		var checkErr error
+		for d := 7 * 24 * time.Hour; at.Add(d).Before(limit); d += 7 * 24 * time.Hour {
+			env.RegisterDelayedCallback(func() {
+				if err := s.check(env); err != nil && checkErr == nil {
+					checkErr = err
+					env.CancelWorkflow()
+				}
+			}, d)
+		}
 		s.count.newRun()
 		env.ExecuteWorkflow(workflows.RotationWorkflow, in)
+		if checkErr != nil {
+			return fmt.Errorf("run %d: %w", s.runs, checkErr)
+		}
 		if overran {
 			return fmt.Errorf("run %d: the workflow was still running at %s, 60 days after the end of the simulation", s.runs, limit.Format(time.RFC3339))
 		}
@@ -254,6 +274,9 @@ func (s *sim) run() error {
 		}
 		err := env.GetWorkflowError()
 		s.count.event(1) // completed, failed or continued as new
+		if cerr := s.check(env); cerr != nil {
+			return fmt.Errorf("run %d: %w", s.runs, cerr)
+		}
 		var can *workflow.ContinueAsNewError
 		if !errors.As(err, &can) {
 			if err != nil {
@@ -389,6 +412,29 @@ func (s *sim) tick(now time.Time, done bool) {
 	s.opt.Progress(Progress{Now: now, From: s.start, To: s.to, Shifts: n, Elapsed: wall.Sub(s.began), Done: done})
 }
 
+// check compares the shifts the workflow holds (its schedule query: the
+// last week's and those planned ahead) with the ones the lab mirrored
+// from the engine's results.
+func (s *sim) check(env *testsuite.TestWorkflowEnvironment) error {
+	now := env.Now()
+	var plan render.Plan
+	q := workflows.ScheduleQuery{From: now.Add(-8 * 24 * time.Hour), To: now.Add(max(s.cfg.Rotation.PlanAhead, 0) + time.Hour)}
+	if err := s.query(env, workflows.QuerySchedule, &plan, q); err != nil {
+		return err
+	}
+	for _, sh := range plan.Shifts {
+		if sh.Status == workflows.StatusForecast {
+			continue
+		}
+		m, ok := s.shifts[sh.ID]
+		if !ok || !slices.Equal(m.Assignees, sh.Assignees) || !m.End.Equal(sh.End) {
+			return fmt.Errorf("the workflow holds %s %v to %s, the lab %v to %s", sh.ID, sh.Assignees, sh.End, m.Assignees, m.End)
+		}
+	}
+	s.checked += len(plan.Shifts)
+	return nil
+}
+
 // query asks the workflow; what the lab asks is not counted.
 func (s *sim) query(env *testsuite.TestWorkflowEnvironment, name string, out any, args ...any) error {
 	s.count.pause(true)
@@ -513,6 +559,7 @@ func (s *sim) result() (*Result, error) {
 	st.Activities = counts(s.count.activities)
 	st.Sends = counts(s.sink.sends)
 	st.WallSeconds = time.Since(s.began).Seconds()
+	st.CheckedShifts = s.checked
 	s.tick(s.to, true)
 	return res, nil
 }
