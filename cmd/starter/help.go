@@ -15,6 +15,7 @@ type synopsis struct {
 
 var synopses = map[string]synopsis{
 	"plan":        {"rota plan -f FILE... --rotation ID [--from DATE] [--to DATE | --weeks N | --shifts N] [--strategy S] [--format F] [--tz ZONE]", "rota plan -f examples/team.yaml --rotation platform --weeks 2 --format grid"},
+	"simulate":    {"rota simulate -f FILE... --rotation ID [--weeks N] [--events FILE] [--strategy S | --compare S,S...] [--random-leave RATE] [--random-swaps N] [--seed N] [--out DIR]", "rota simulate -f examples/team.yaml --rotation platform --weeks 8 --events examples/events.yaml"},
 	"validate":    {"rota validate -f FILE...", "rota validate -f examples/team.yaml"},
 	"forecast":    {"rota forecast -f FILE... --rotation ID [--from DATE] [--shifts N] [--samples N] [--format F]", "rota forecast -f examples/team.yaml --rotation platform --shifts 5"},
 	"apply":       {"rota apply -f FILE... [--rotation ID] [--dry-run]", "rota apply -f examples/team.yaml --dry-run"},

@@ -29,6 +29,7 @@ func init() {
 		"plan":     {"preview a rotation's assignments from config files", runPlan},
 		"validate": {"check config files and report every error", runValidate},
 		"forecast": {"chance that each member serves each of the next shifts", runForecast},
+		"simulate": {"run a rotation's real workflow over simulated weeks, with scripted events (the rotation lab)", runSimulate},
 
 		// On a Temporal server (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE).
 		"apply":       {"start or update the rotations of config files on Temporal", runApply},
