@@ -28,9 +28,9 @@ type genConfig struct {
 	zone     string
 	start    calendar.Date
 	holidays []calendar.Date
-	// forced: the team is at the minimum the rest rule allows, so it
-	// decides almost every choice.
-	forced bool
+	// tight: the team has at most one member to spare over the minimum
+	// the rest rule allows, so the rule decides almost every choice.
+	tight bool
 }
 
 func (g genConfig) String() string {
@@ -69,7 +69,7 @@ func generate(i int) genConfig {
 		}
 		out := int(math.Ceil(float64(rest+dst) / float64(g.shiftLen())))
 		if rest < g.shiftLen()*7 && g.n/g.size >= out+1 {
-			g.rest, g.forced = rest, g.n/g.size == out+1
+			g.rest, g.tight = rest, g.n/g.size <= out+2
 		}
 	}
 	g.start = calendar.Date{Year: 2026, Month: 1, Day: 5 + rng.IntN(7)}
@@ -259,18 +259,19 @@ func TestAssignment(t *testing.T) {
 //   - without a rest rule, on teams whose size the seats divide (whole
 //     rounds), wherever the witness holds all four within 1, fair must too;
 //   - everywhere else, fair may not be more than one shift over the limit
-//     the witness shows reachable (max(witness, 1)) in any of the four,
-//     but for teams at the minimum the rest rule allows (forced), where
-//     only the hard constraints are asserted. How often fair is over the
-//     limit at all is logged: that gap is open (issue 8).
+//     the witness shows reachable (max(witness, 1)) in any of the four;
+//     on teams with at most one member to spare over the minimum the rest
+//     rule allows (tight), where the rule decides almost every choice, not
+//     more than two. How often fair is over the limit at all is logged:
+//     that gap is open (issue 8).
 //
-// -fair.configs=2000 runs the long sweep.
+// -fair.configs=600 runs a longer sweep.
 func TestFairProperty(t *testing.T) {
 	n := *propertyConfigs
 	if testing.Short() {
 		n = 20
 	}
-	strict, strictProved, over, checked := 0, 0, 0, 0
+	strict, strictProved, over, checked, tight, tightOver := 0, 0, 0, 0, 0, 0
 	for i := range n {
 		g := generate(i)
 		p := g.planner(t)
@@ -318,7 +319,7 @@ func TestFairProperty(t *testing.T) {
 		if whole {
 			strict++
 		}
-		isOver := false
+		isOver, excess := false, 0
 		for y, s := range fair {
 			ws := spreads(wit[y])
 			if whole && within1(ws) {
@@ -334,10 +335,18 @@ func TestFairProperty(t *testing.T) {
 				if s[k] > limit {
 					isOver = true
 				}
-				if s[k] > limit+1 && !g.forced {
-					t.Errorf("%s: after %d years fair's spreads are %v, more than one over the witness's %v", g, y+1, s, ws)
+				excess = max(excess, s[k]-limit)
+				if slack := 1 + b2i(g.tight); s[k] > limit+slack {
+					t.Errorf("%s: after %d years fair's spreads are %v, more than %d over the witness's %v", g, y+1, s, slack, ws)
 					break
 				}
+			}
+		}
+		if g.tight {
+			tight++
+			if excess > 1 {
+				tightOver++
+				t.Logf("%s (tight): %d over the witness's spreads at some year-end", g, excess)
 			}
 		}
 		if isOver {
@@ -345,6 +354,13 @@ func TestFairProperty(t *testing.T) {
 			t.Logf("%s: over the witness's spreads by one at some year (final: fair %v, witness %v)", g, fair[len(fair)-1], spreads(wit[len(wit)-1]))
 		}
 	}
-	t.Logf("%d configs with a witness schedule; %d in the strict class (%d year-ends shown reachable there); elsewhere %d over the limit by one at some year-end",
-		checked, strict, strictProved, over)
+	t.Logf("%d configs with a witness schedule; %d in the strict class (%d year-ends shown reachable there); elsewhere %d over the limit at some year-end; %d tight, of which %d more than one over",
+		checked, strict, strictProved, over, tight, tightOver)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -13,16 +13,28 @@ import (
 // cubic in them).
 const roundTeam = 64
 
-// roundSet is fair's choice on a layer without needs, when the members of
-// the best band of total load (rule 2) fill a round of one or more slots:
-// each of them is owed one of the round's seats, and which seat each takes
-// decides the kinds. Picked slot by slot, the members behind on weekends
-// can be used up on the weekdays before the weekend comes, or left over
-// for the next round's weekday; so the round's seats are given all at once,
-// by a least-cost assignment (see roundCost) of the round's members to
-// them under the rest rule and time away, and the current slot takes its
-// part of it. It returns false, and the slot is chosen seat by seat, when
-// there is no such round or no such assignment.
+// roundSet is fair's choice on a layer without needs: a slot is chosen as
+// part of its round, the next slots that the eligible members can fill
+// once each. Picked slot by slot, the members behind on weekends can be
+// used up on the weekdays before the weekend comes, or left over for the
+// next round's weekday; so the round's seats are given all at once, by a
+// least-cost assignment (see roundCost) of the members to them under the
+// rest rule and time away, and the current slot takes its part of it.
+//
+// Without a rest rule the round starts at the current slot and holds every
+// eligible member (its last slot maybe in part, the rest of it left to the
+// next round), and the band of total load weighs more the sooner the slot,
+// so those behind serve first and nobody runs ahead in total. Under a rest
+// rule, the choice that decides a weekend lies before it, and ordering
+// each round by total load can hand the same members the same day every
+// week (7 members, daily shifts of three, a day's rest: the same three
+// every Sunday); so rounds are whole slots counted from the layer's start
+// (members ÷ seats of them, those left over wait for the next), and within
+// a round the order is free: a member may serve before one behind them in
+// total, who serves later in the same round.
+//
+// It returns false, and the slot is chosen seat by seat, when there is no
+// round or no assignment that fills it.
 func (p *Planner) roundSet(w *work, l *layerInfo, sh *Shift, elig, free []int) ([]int, bool) {
 	size := l.cfg.Size
 	if l.cfg.Strategy != config.Fair || len(l.needs) > 0 || len(l.members) > roundTeam || len(free) < size {
@@ -35,6 +47,17 @@ func (p *Planner) roundSet(w *work, l *layerInfo, sh *Shift, elig, free []int) (
 	}
 	band := slices.Clone(elig)
 	n := (len(band) + size - 1) / size // slots in the round, the last maybe in part
+	rows, flat := len(band), false
+	if p.rot.MinRest > 0 || l.cfg.Grace > 0 {
+		// Under a rest rule, rounds of whole slots from the layer's start,
+		// in any order within.
+		n = len(band) / size
+		if n == 0 {
+			return nil, false
+		}
+		n -= sh.Seq % n
+		rows, flat = n*size, true
+	}
 	if n == 0 {
 		return nil, false
 	}
@@ -62,7 +85,7 @@ func (p *Planner) roundSet(w *work, l *layerInfo, sh *Shift, elig, free []int) (
 	cost := [][]int64{}
 	for i, s := range slots {
 		for range size {
-			if len(cost) == len(band) {
+			if len(cost) == rows {
 				break // the rest of the last slot goes to the next round
 			}
 			row := make([]int64, len(band))
@@ -75,7 +98,11 @@ func (p *Planner) roundSet(w *work, l *layerInfo, sh *Shift, elig, free []int) (
 					row[c] = Forbidden
 				default:
 					over := surplus(led)
-					row[c] = roundCost(over, least, len(slots)-i, s.Kind) + int64(c)
+					soon := len(slots) - i
+					if flat {
+						soon = 1
+					}
+					row[c] = roundCost(over, least, soon, s.Kind) + int64(c)
 				}
 			}
 			cost = append(cost, row)
