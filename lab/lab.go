@@ -2,8 +2,8 @@
 // RotationWorkflow, activities included, in Temporal's time-skipping test
 // environment over weeks of simulated time, sends scripted events to it as
 // the updates the rota client sends, and reports what happened (the
-// schedule, the engine's report) and how it ran (history per shift,
-// continue-as-new, activities).
+// schedule, the engine's report) and how it ran (modelled history events
+// and payload bytes per shift, continue-as-new, activities).
 package lab
 
 import (
