@@ -107,6 +107,19 @@ func TestEventsAppliedOrRejected(t *testing.T) {
 	if i := slices.IndexFunc(res.Report.Members, func(m report.Member) bool { return m.ID == "frank" }); i < 0 {
 		t.Error("frank is not in the report")
 	}
+	// The spread series ends where the report's spread is (every assignee
+	// is a member), a point per shift, per kind.
+	if len(res.Spread) != len(res.Shifts) || len(res.Spread) == 0 {
+		t.Fatalf("%d spread points for %d shifts", len(res.Spread), len(res.Shifts))
+	}
+	for i, p := range res.Spread {
+		if p.Shift != res.Shifts[i].ID {
+			t.Fatalf("spread point %d is of %s, shift %d is %s", i, p.Shift, i, res.Shifts[i].ID)
+		}
+	}
+	if last := res.Spread[len(res.Spread)-1].Spread; last != res.Report.Spread {
+		t.Errorf("the spread series ends at %+v, the report's spread is %+v", last, res.Report.Spread)
+	}
 	// Without the events, the same simulation is rota plan's: the events
 	// moved shifts.
 	base, err := Plan(opt)

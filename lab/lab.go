@@ -2,8 +2,8 @@
 // RotationWorkflow, activities included, in Temporal's time-skipping test
 // environment over weeks of simulated time, sends scripted events to it as
 // the updates the rota client sends, and reports what happened (the
-// schedule, the engine's report) and how it ran (history per shift,
-// continue-as-new, activities).
+// schedule, the engine's report) and how it ran (modelled history events
+// and payload bytes per shift, continue-as-new, activities).
 package lab
 
 import (
@@ -32,6 +32,7 @@ import (
 	"github.com/rota-scheduler/rota/internal/engine"
 	"github.com/rota-scheduler/rota/internal/render"
 	"github.com/rota-scheduler/rota/internal/report"
+	"github.com/rota-scheduler/rota/labpage"
 	"github.com/rota-scheduler/rota/workflows"
 )
 
@@ -94,11 +95,12 @@ type Result struct {
 	Spread []SpreadPoint  `json:"spread_series"`
 }
 
-// SpreadPoint is the spread of shifts (most served minus least served,
-// over the members at the end) after a shift.
+// SpreadPoint is the spread of shifts after a shift: most served minus
+// fewest served so far, over the members at the end, of all shifts and of
+// each kind (as the report's spread).
 type SpreadPoint struct {
-	Shift  string `json:"shift"`
-	Spread int    `json:"spread"`
+	Shift  string        `json:"shift"`
+	Spread report.Spread `json:"spread"`
 }
 
 // RunStats say how the workflow ran. The test environment keeps no
@@ -536,7 +538,7 @@ func (s *sim) result() (*Result, error) {
 	for i, sh := range shifts {
 		res.Shifts[i] = render.FromShift(sh)
 	}
-	res.Spread = spreadSeries(rot.MemberIDs(), shifts)
+	res.Spread = spreadSeries(rot.MemberIDs(), res.Shifts)
 	for _, p := range s.events {
 		o := p.outcome
 		if !p.sent {
@@ -578,27 +580,15 @@ func counts(m map[string]int) []Count {
 	return out
 }
 
-// spreadSeries is the spread of shifts served after each shift.
-func spreadSeries(members []string, shifts []engine.Shift) []SpreadPoint {
-	served := map[string]int{}
-	for _, m := range members {
-		served[m] = 0
-	}
-	out := make([]SpreadPoint, len(shifts))
-	for i, sh := range shifts {
-		for _, a := range sh.Assignees {
-			if _, ok := served[a]; ok {
-				served[a]++
-			}
-		}
-		lo, hi := -1, 0
-		for _, n := range served {
-			if lo < 0 || n < lo {
-				lo = n
-			}
-			hi = max(hi, n)
-		}
-		out[i] = SpreadPoint{Shift: sh.ID, Spread: hi - max(lo, 0)}
+// spreadSeries is the spread of shifts served after each shift (in start
+// order), of all and of each kind: labpage.CumulativeSpread's, which the
+// page draws, with each point named by its shift.
+func spreadSeries(members []string, shifts []render.Shift) []SpreadPoint {
+	pts := labpage.CumulativeSpread(members, shifts)
+	out := make([]SpreadPoint, len(pts))
+	for i, p := range pts {
+		out[i] = SpreadPoint{Shift: shifts[i].ID,
+			Spread: report.Spread{Shifts: p.Shifts, Weekday: p.Weekday, Weekend: p.Weekend, Holiday: p.Holiday}}
 	}
 	return out
 }

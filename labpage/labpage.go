@@ -46,13 +46,16 @@ type Input struct {
 	Compare []CompareRow
 }
 
-// RunStats is what running the rotation through the workflow cost.
+// RunStats is what running the rotation through the workflow cost. The
+// lab's time-skipping environment keeps no history: its history events
+// are modelled (what a server would record for what the workflow did),
+// and its bytes are those of the payloads, without the events' framing.
 type RunStats struct {
-	HistoryEventsPerShift float64 // workflow history events per shift
-	HistoryBytesPerShift  float64 // workflow history bytes per shift
-	ContinueAsNew         int     // how many times the workflow continued as new
-	Activities            []ActivityCount
-	WallSeconds           float64 // how long the run took, wall clock
+	ModelledEventsPerShift float64 // modelled workflow history events per shift
+	PayloadBytesPerShift   float64 // payload bytes per shift
+	ContinueAsNew          int     // how many times the workflow continued as new
+	Activities             []ActivityCount
+	WallSeconds            float64 // how long the run took, wall clock
 }
 
 // ActivityCount is how many times one activity ran.

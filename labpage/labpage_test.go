@@ -87,7 +87,7 @@ func TestWriteEscapes(t *testing.T) {
 		Report: report.Report{Members: []report.Member{{ID: evil, Shifts: 1, Weekday: 1}, {ID: "bo", Shifts: 1, Weekday: 1}},
 			Balance: 100, Coverage: 100},
 		Events:  []EventOutcome{{At: start, Op: "swap", Summary: `"a" & <b>`, Applied: false, Reason: "</td></tr>"}},
-		Run:     RunStats{HistoryEventsPerShift: 12.34, HistoryBytesPerShift: 5278.4, ContinueAsNew: 2, WallSeconds: 3.21, Activities: []ActivityCount{{"Notify", 7}}},
+		Run:     RunStats{ModelledEventsPerShift: 12.34, PayloadBytesPerShift: 5278.4, ContinueAsNew: 2, WallSeconds: 3.21, Activities: []ActivityCount{{"Notify", 7}}},
 		Compare: []CompareRow{{Strategy: "<i>queue</i>", Balance: 99.5, Coverage: 100}},
 	}
 	page := write(t, in)
@@ -99,13 +99,18 @@ func TestWriteEscapes(t *testing.T) {
 		"&lt;i&gt;queue&lt;/i&gt;",
 		"Times are in Europe/London",
 		"Mon 23 Nov 2026 09:00 GMT to Wed 25 Nov 2026 09:00 GMT",
-		"12.3 events, 5278 bytes", "Notify 7", "3.2 s",
+		"<dt>Modelled history events per shift</dt><dd>12.3 ", "<dt>Payload bytes per shift</dt><dd>5278 ", "Notify 7", "3.2 s",
 		`id="bars"`, `id="heatmap"`, `id="spread"`, `id="compare"`,
 		"<title id=\"bars-title\">", "<desc id=\"spread-desc\">",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
 		}
+	}
+	// The lab's figures are modelled events and payload bytes, not a
+	// history's: the page must not call them that.
+	if strings.Contains(page, "History per shift") {
+		t.Error("the page calls the modelled figures history per shift")
 	}
 	if n := strings.Count(page, "&lt;script&gt;"); n < 4 {
 		t.Errorf("the member shows escaped %d times, want at least 4 (grid, bars, heat map)", n)

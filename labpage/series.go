@@ -25,7 +25,8 @@ type SpreadPoint struct {
 }
 
 // CumulativeSpread is the spread after each shift of shifts (taken in the
-// order given, which should be start order), over members. An assignee
+// order given, which should be start order), over members. The lab's
+// report.json has the same series (lab calls this). An assignee
 // who is not a member is not counted; a member who has served nothing yet
 // counts with zero. Kinds other than "weekend" and "holiday" count as
 // weekday shifts, as the report counts them. With no members every point

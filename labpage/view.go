@@ -92,10 +92,10 @@ func build(in Input) view {
 		}
 		v.Period = local(first, loc) + " to " + local(last, loc)
 	}
-	if run := in.Run; run.HistoryEventsPerShift != 0 || run.HistoryBytesPerShift != 0 || run.ContinueAsNew != 0 ||
+	if run := in.Run; run.ModelledEventsPerShift != 0 || run.PayloadBytesPerShift != 0 || run.ContinueAsNew != 0 ||
 		len(run.Activities) != 0 || run.WallSeconds != 0 {
 		v.Run = &runView{
-			EventsPerShift: number(run.HistoryEventsPerShift), BytesPerShift: strconv.FormatFloat(math.Round(run.HistoryBytesPerShift), 'f', -1, 64),
+			EventsPerShift: number(run.ModelledEventsPerShift), BytesPerShift: strconv.FormatFloat(math.Round(run.PayloadBytesPerShift), 'f', -1, 64),
 			Wall: number(run.WallSeconds) + " s", ContinueAsNew: run.ContinueAsNew, Activities: run.Activities,
 		}
 	}

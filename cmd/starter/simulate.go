@@ -176,7 +176,7 @@ func writePage(dir string, res *lab.Result, compare []labpage.CompareRow) error 
 		Shifts: res.Shifts, Report: res.Report, Compare: compare,
 		// The lab's history figures are modelled (events) and payload
 		// bytes: see lab.RunStats.
-		Run: labpage.RunStats{HistoryEventsPerShift: st.ModelledHistoryEventsPerShift, HistoryBytesPerShift: st.PayloadBytesPerShift,
+		Run: labpage.RunStats{ModelledEventsPerShift: st.ModelledHistoryEventsPerShift, PayloadBytesPerShift: st.PayloadBytesPerShift,
 			ContinueAsNew: st.ContinueAsNew, WallSeconds: st.WallSeconds},
 	}
 	for _, a := range st.Activities {
