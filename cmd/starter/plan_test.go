@@ -48,6 +48,7 @@ func TestPlanJSON(t *testing.T) {
 				HolidayHours              float64 `json:"holiday_hours"`
 			}
 			Spread            struct{ Shifts, Weekday, Weekend, Holiday int }
+			BeyondLimit       struct{ Shifts, Weekday, Weekend, Holiday int } `json:"beyond_limit"`
 			Balance, Coverage float64
 			NeedViolations    int `json:"need_violations"`
 			RestViolations    int `json:"rest_violations"`
@@ -72,7 +73,8 @@ func TestPlanJSON(t *testing.T) {
 		}
 	}
 	r := doc.Report
-	if len(r.Members) != 7 || r.Spread.Shifts > 1 || r.Coverage != 100 || r.Balance < 95 || r.RestViolations != 0 {
+	if len(r.Members) != 7 || r.Spread.Shifts > 1 || r.Coverage != 100 || r.Balance < 95 || r.RestViolations != 0 ||
+		r.BeyondLimit != (struct{ Shifts, Weekday, Weekend, Holiday int }{}) {
 		t.Errorf("report %+v", r)
 	}
 }

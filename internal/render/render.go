@@ -157,6 +157,11 @@ func WriteReport(w io.Writer, r report.Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	b := r.BeyondLimit
+	if b != (report.Spread{}) {
+		fmt.Fprintf(w, "beyond the limit of fair (spread against each member's share, over 1): %d in all, %d weekday, %d weekend, %d holiday\n",
+			b.Shifts, b.Weekday, b.Weekend, b.Holiday)
+	}
 	_, err := fmt.Fprintf(w, "balance %.1f%%  coverage %.1f%%  need violations %d  rest violations %d\n"+
 		"(balance: how evenly the hours are shared, 100%% when equal: the mean over every pair of members of the\n"+
 		" smaller hours over the larger; shifts count whole shifts, hours also the parts of shifts split by a change)\n",

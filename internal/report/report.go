@@ -44,6 +44,14 @@ type Report struct {
 	Coverage float64 `json:"coverage"`
 	// NeedViolations counts needs short of their min or over their max, over all shifts.
 	NeedViolations int `json:"need_violations"`
+	// BeyondLimit is how far the plan is from the limit of fair, per kind:
+	// the spread over members of their load less their fair share (an
+	// equal part of every shift they could have taken), in whole shifts
+	// beyond 1. All 0: every member is within a shift of every other,
+	// counted against their share; with equal availability, a spread of 3
+	// weekends is 2 beyond. Members with time away are measured against a
+	// smaller share, not against those who were there.
+	BeyondLimit Spread `json:"beyond_limit"`
 	// RestViolations counts shifts that start less than min_rest after the
 	// member's previous one ended. (Serving on the next calendar day is
 	// none when the rest between the shifts is at least min_rest.)
@@ -200,12 +208,41 @@ func Of(p *engine.Planner, shifts []engine.Shift) Report {
 	for _, l := range rot.Layers {
 		size[l.Name] = l.Size
 	}
-	return Build(Input{
+	r := Build(Input{
 		Shifts:  shifts,
 		Members: rot.MemberIDs(),
 		Size:    func(layer string) int { return size[layer] },
 		MinRest: rot.MinRest,
 	})
+	r.BeyondLimit = beyond(r.Members, p.FairShares(shifts, nil))
+	return r
+}
+
+// beyond measures how far members' loads are from the limit of fair
+// against their shares (see Report.BeyondLimit). Members without a share
+// (covers from outside the rotation) are left out.
+func beyond(ms []Member, shares map[string]engine.Tally) Spread {
+	var lo, hi [4]float64
+	seen := false
+	for _, m := range ms {
+		sh, ok := shares[m.ID]
+		if !ok {
+			continue
+		}
+		v := [4]float64{float64(m.Shifts) - sh.Total(), float64(m.Weekday) - sh.Weekday,
+			float64(m.Weekend) - sh.Weekend, float64(m.Holiday) - sh.Holiday}
+		for k := range v {
+			if !seen || v[k] < lo[k] {
+				lo[k] = v[k]
+			}
+			if !seen || v[k] > hi[k] {
+				hi[k] = v[k]
+			}
+		}
+		seen = true
+	}
+	over := func(k int) int { return max(0, int(math.Floor(hi[k]-lo[k]+1e-9))-1) }
+	return Spread{Shifts: over(0), Weekday: over(1), Weekend: over(2), Holiday: over(3)}
 }
 
 // OfState measures the whole history of a rotation planned by p: each
@@ -230,6 +267,11 @@ func OfState(p *engine.Planner, st *engine.State) Report {
 	}
 	r.Spread = spread(r.Members)
 	r.Balance = balance(r.Members)
+	shares := make(map[string]engine.Tally, len(st.Ledgers))
+	for id, led := range st.Ledgers {
+		shares[id] = led.Expected
+	}
+	r.BeyondLimit = beyond(r.Members, shares)
 	return r
 }
 

@@ -215,3 +215,56 @@ func BenchmarkReportYear100k(b *testing.B) {
 		Build(in)
 	}
 }
+
+// TestBeyondLimit measures plans against each member's fair share: with
+// equal availability, a spread of 3 weekends is 2 beyond the limit; a
+// member away for half the shifts is measured against half a share, not
+// against those who were there; OfState gives the same from the ledgers.
+func TestBeyondLimit(t *testing.T) {
+	cfg, err := config.Parse("t.yaml", []byte(`version: 1
+members:
+  - {id: a}
+  - {id: b}
+  - {id: c, unavailable: [{from: 2027-03-01, to: 2027-03-07}]}
+rotations:
+  - id: r
+    timezone: UTC
+    start: 2027-03-01T09:00
+    shift: 1d
+    strategy: queue
+    members: [a, b, c]
+`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := engine.New(&cfg.Rotations[0], cfg.Members)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := p.Begin()
+	planned := p.PlanShifts(st, 12) // c away the first 6 days, then a, b, c in turn
+	if r := Of(p, planned); r.BeyondLimit != (Spread{}) || r.Spread.Shifts < 2 {
+		t.Errorf("the queue's own plan: spread %+v, beyond %+v; want beyond 0 (c had half a share)", r.Spread, r.BeyondLimit)
+	}
+	if r := OfState(p, st); r.BeyondLimit != (Spread{}) {
+		t.Errorf("from the ledgers: beyond %+v, want 0", r.BeyondLimit)
+	}
+
+	// The same twelve days handed to a and b only, the weekend to a. c was
+	// away the first week (to is inclusive), so the shares are a and b 5⅙
+	// shifts (2 weekend days between them), c 1⅔: a is 7 (+1⅚), b 5 (−⅙),
+	// c 0 (−1⅔): a spread of 3½ against the shares, 2 whole shifts beyond
+	// the limit; weekends a +1, b −1, c 0: 1 beyond; weekdays 1 beyond.
+	var unfair []engine.Shift
+	for i, sh := range planned {
+		sh.Assignees = []string{"b"}
+		if i%2 == 0 || sh.Kind == calendar.Weekend {
+			sh.Assignees = []string{"a"}
+		}
+		unfair = append(unfair, sh)
+	}
+	r := Of(p, unfair)
+	if want := (Spread{Shifts: 2, Weekday: 1, Weekend: 1}); r.BeyondLimit != want {
+		t.Errorf("beyond %+v (spread %+v), want %+v", r.BeyondLimit, r.Spread, want)
+	}
+}
