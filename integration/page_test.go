@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,33 +15,13 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/rota-scheduler/rota/internal/browsertest"
+
 	"github.com/rota-scheduler/rota/feedstore"
 	"github.com/rota-scheduler/rota/internal/feed"
 	"github.com/rota-scheduler/rota/web"
 	"github.com/rota-scheduler/rota/workflows"
 )
-
-// chromiumFor returns the headless browser for the page tests: $ROTA_CHROMIUM,
-// else chromium on $PATH or /usr/bin/chromium. Without one the test skips,
-// except on CI (CI set: .ci/run installs chromium), where it fails.
-func chromiumFor(t *testing.T) string {
-	t.Helper()
-	names := []string{"chromium", "chromium-browser", "/usr/bin/chromium"}
-	if p := os.Getenv("ROTA_CHROMIUM"); p != "" {
-		names = []string{p}
-	}
-	for _, name := range names {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := fmt.Sprintf("no browser: none of %s (Debian: apt-get install chromium; or set ROTA_CHROMIUM)", strings.Join(names, ", "))
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip("integration: skipped: " + msg)
-	return ""
-}
 
 // pageState is what the browser sees of the schedule page.
 type pageState struct {
@@ -90,7 +69,7 @@ const pageStateJS = `(() => {
 func TestSchedulePage(t *testing.T) {
 	t.Parallel()
 	temporalFor(t)
-	browser := chromiumFor(t)
+	browser := browsertest.Path(t)
 	s := startServer(t)
 	ctx, c := dialServer(t, s, 4*time.Minute)
 
@@ -163,15 +142,7 @@ rotations:
 		return strings.Contains(get(t, ts.URL+"/"), `href="/rotations/page?token=`)
 	})
 
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Env("TZ=America/New_York"))...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil { // starts the browser, without a timeout
-		t.Fatalf("starting %s: %v", browser, err)
-	}
+	bctx := browsertest.Start(t, browser, "TZ=America/New_York")
 	for _, vp := range []struct {
 		name          string
 		width, height int64

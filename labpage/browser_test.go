@@ -2,39 +2,15 @@ package labpage
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-)
 
-// chromiumFor returns the headless browser for the page test, as the
-// schedule page's test finds it (integration/page_test.go):
-// $ROTA_CHROMIUM, else chromium on $PATH or /usr/bin/chromium. Without
-// one the test skips, except on CI (CI set), where it fails.
-func chromiumFor(t *testing.T) string {
-	t.Helper()
-	names := []string{"chromium", "chromium-browser", "/usr/bin/chromium"}
-	if p := os.Getenv("ROTA_CHROMIUM"); p != "" {
-		names = []string{p}
-	}
-	for _, name := range names {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := fmt.Sprintf("no browser: none of %s (Debian: apt-get install chromium; or set ROTA_CHROMIUM)", strings.Join(names, ", "))
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip("labpage: skipped: " + msg)
-	return ""
-}
+	"github.com/rota-scheduler/rota/internal/browsertest"
+)
 
 // labState is what the browser sees of the report page.
 type labState struct {
@@ -88,7 +64,7 @@ const labStateJS = `(() => {
 // and as wide as their box allows, and the page is no wider than the
 // window. ROTA_UPDATE_SCREENSHOT=1 writes docs/lab-report.png.
 func TestReportInBrowser(t *testing.T) {
-	browser := chromiumFor(t)
+	browser := browsertest.Path(t)
 	in := planned(t)
 	file := filepath.Join(t.TempDir(), "report.html")
 	f, err := os.Create(file)
@@ -111,14 +87,7 @@ func TestReportInBrowser(t *testing.T) {
 		}
 	}
 
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU)...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil { // starts the browser, without a timeout
-		t.Fatalf("starting %s: %v", browser, err)
-	}
+	bctx := browsertest.Start(t, browser)
 	for _, vp := range []struct {
 		name          string
 		width, height int64

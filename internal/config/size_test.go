@@ -205,16 +205,7 @@ func TestYAMLErrorsWithoutALine(t *testing.T) {
 		{"DEL after a multi-byte name", "version: 1\nmembers:\n  - {id: é\x7f}\n", 3, 11, "control characters are not allowed"},
 		{"unknown alias", "version: 1\n# not *crew here\nmembers: *crew\n", 3, 10, "unknown anchor 'crew' referenced"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse("bad.yaml", []byte(tc.src), "")
-			var errs Errors
-			if !errors.As(err, &errs) || len(errs) != 1 {
-				t.Fatalf("got %v, want one error", err)
-			}
-			if e := errs[0]; e.File != "bad.yaml" || e.Line != tc.line || e.Column != tc.col || !strings.Contains(e.Msg, tc.msg) {
-				t.Errorf("got %s (line %d, column %d), want %d:%d %q", e, e.Line, e.Column, tc.line, tc.col, tc.msg)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantOneError(t, tc.src, tc.line, tc.col, tc.msg) })
 	}
 }
 
@@ -235,16 +226,7 @@ func TestYAMLSyntaxErrorsHaveAColumn(t *testing.T) {
 		{"key outdented", "version: 1\nx:\n  b: 1\n c: 2\n", 4, 2, "did not find expected key"},
 		{"unclosed flow map", "version: 1\nrotations:\n  - id: x\n    shift: {1d\n", 4, 13, "did not find expected ',' or '}'"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse("bad.yaml", []byte(tc.src), "")
-			var errs Errors
-			if !errors.As(err, &errs) || len(errs) != 1 {
-				t.Fatalf("got %v, want one error", err)
-			}
-			if e := errs[0]; e.File != "bad.yaml" || e.Line != tc.line || e.Column != tc.col || !strings.Contains(e.Msg, tc.msg) {
-				t.Errorf("got %s (line %d, column %d), want %d:%d %q", e, e.Line, e.Column, tc.line, tc.col, tc.msg)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantOneError(t, tc.src, tc.line, tc.col, tc.msg) })
 	}
 }
 
@@ -260,5 +242,19 @@ func TestSyntaxPosKeepsToYAMLv3sLines(t *testing.T) {
 	}
 	if _, _, ok := syntaxPos([]byte("version: 1\n"), 1); ok {
 		t.Error("a valid file has no syntax error")
+	}
+}
+
+// wantOneError checks that src, as bad.yaml, gives one error, at line:col,
+// whose message holds msg.
+func wantOneError(t *testing.T, src string, line, col int, msg string) {
+	t.Helper()
+	_, err := Parse("bad.yaml", []byte(src), "")
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 1 {
+		t.Fatalf("got %v, want one error", err)
+	}
+	if e := errs[0]; e.File != "bad.yaml" || e.Line != line || e.Column != col || !strings.Contains(e.Msg, msg) {
+		t.Errorf("got %s (line %d, column %d), want %d:%d %q", e, e.Line, e.Column, line, col, msg)
 	}
 }
