@@ -267,9 +267,11 @@ func OfState(p *engine.Planner, st *engine.State) Report {
 	}
 	r.Spread = spread(r.Members)
 	r.Balance = balance(r.Members)
-	shares := make(map[string]engine.Tally, len(st.Ledgers))
-	for id, led := range st.Ledgers {
-		shares[id] = led.Expected
+	shares := make(map[string]engine.Tally, len(r.Members))
+	for _, m := range r.Members { // not a range over the map: workflow code calls this
+		if led, ok := st.Ledgers[m.ID]; ok {
+			shares[m.ID] = led.Expected
+		}
 	}
 	r.BeyondLimit = beyond(r.Members, shares)
 	return r
