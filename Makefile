@@ -72,7 +72,7 @@ bench:
 	@mkdir -p bench/out
 	set -o pipefail; $(GO) test -run '^$$' -bench . -benchtime 1x -benchmem ./... 2>&1 | tee bench/out/go-bench.txt
 	set -o pipefail; $(GO) test -run '^$$' -bench '$(BENCH_SMALL)' -benchmem ./internal/calendar/ ./internal/report/ ./internal/feed/ ./web/ 2>&1 | tee bench/out/go-bench-small.txt
-	set -o pipefail; $(GO) run ./bench/lab -out bench/results.md -json bench/out/lab 2>&1 | tee bench/out/lab.txt
+	set -o pipefail; $(GO) run ./bench/lab -out bench/results.md -json bench/out/lab -gobench bench/out/go-bench.txt,bench/out/go-bench-small.txt 2>&1 | tee bench/out/lab.txt
 	@echo "wrote bench/results.md; outputs in bench/out/"
 
 # Every sh block of the README, against the stack make run starts (it is

@@ -86,6 +86,7 @@ type options struct {
 	JSONDir string   // where each simulation's report.json goes ("": nowhere)
 	Only    []string // run only these runs
 	Weeks   int      // cap every run at this many weeks (0: as set)
+	GoBench []string // go test -bench outputs to summarize in the results
 	Log     io.Writer
 }
 
@@ -105,10 +106,16 @@ func main() {
 	flag.StringVar(&o.JSONDir, "json", "bench/out/lab", "directory for each simulation's report.json (empty: none)")
 	flag.StringVar(&only, "only", "", "comma-separated runs to do (default: all)")
 	flag.IntVar(&o.Weeks, "weeks", 0, "cap every run at this many weeks (0: the set's own)")
+	gobench := flag.String("gobench", "", "comma-separated `go test -bench` outputs to summarize in the results")
 	flag.Parse()
 	for _, s := range strings.Split(only, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			o.Only = append(o.Only, s)
+		}
+	}
+	for _, s := range strings.Split(*gobench, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			o.GoBench = append(o.GoBench, s)
 		}
 	}
 	o.Log = os.Stderr
@@ -145,6 +152,17 @@ func run(ctx context.Context, o options) error {
 	}
 	var b strings.Builder
 	writeResults(&b, done, time.Since(began))
+	if len(o.GoBench) > 0 {
+		var rows []goBench
+		for _, f := range o.GoBench {
+			data, err := os.ReadFile(o.path(f))
+			if err != nil {
+				return fmt.Errorf("go benchmarks: %w", err)
+			}
+			rows = append(rows, parseGoBench(string(data))...)
+		}
+		writeGoBench(&b, rows, o.GoBench)
+	}
 	if o.Out == "" || o.Out == "-" {
 		_, err := io.WriteString(os.Stdout, b.String())
 		return err
@@ -249,7 +267,8 @@ func simulate(ctx context.Context, o options, r benchRun) (runResult, error) {
 }
 
 // announced is opt with its random leave drawn (by a fair run) and sent
-// as scripted unavailable events, each notice before its window.
+// as scripted unavailable events, each notice before its window (or, for
+// the first weeks, as the rotation's first shifts are planned).
 func announced(ctx context.Context, opt lab.Options, notice time.Duration) (lab.Options, error) {
 	draw := opt
 	draw.Strategy = config.Fair
@@ -263,11 +282,23 @@ func announced(ctx context.Context, opt lab.Options, notice time.Duration) (lab.
 		members = append(members, m)
 	}
 	slices.Sort(members)
+	// An update that reaches the workflow before its first planning is
+	// rejected ("not been planned yet"): none is sent before the
+	// rotation's first shifts are planned (plan_ahead before its start).
+	loc, err := opt.Rotation.Location()
+	if err != nil {
+		return opt, fmt.Errorf("rotation %s: %w", opt.Rotation.ID, err)
+	}
+	earliest := opt.Rotation.Start.In(loc).Add(-max(opt.Rotation.PlanAhead, opt.Rotation.NotifyBefore))
 	opt.RandomLeave = 0
 	opt.Events = slices.Clone(opt.Events)
 	for _, m := range members {
 		for _, w := range away[m] {
-			opt.Events = append(opt.Events, lab.Event{Source: "announced", At: w.from.Add(-notice), Op: workflows.Unavailable,
+			at := w.from.Add(-notice)
+			if at.Before(earliest) {
+				at = earliest
+			}
+			opt.Events = append(opt.Events, lab.Event{Source: "announced", At: at, Op: workflows.Unavailable,
 				Member: m, From: w.from, To: w.to, Reason: "leave, announced early"})
 		}
 	}

@@ -120,7 +120,7 @@ func returnBurst(res *lab.Result, members []string, away map[string][]window, sp
 			b.Expected += expected
 			b.MeanExcess += excess
 			b.MaxExcess = max(b.MaxExcess, excess)
-			if excess >= 1 {
+			if excess >= 1-1e-9 {
 				b.OverOneShift++
 			}
 		}
