@@ -4,6 +4,7 @@
 #   make build   bin/rota (the CLI) and bin/rota-worker
 #   make test    lint, then unit, workflow, replay and real-server integration tests
 #   make lint    gofmt, go vet, staticcheck, go mod tidy -diff, no committed binaries, workflowcheck
+#   make bench   every Go benchmark once, then the rotation lab over bench/ (writes bench/results.md; outputs in bench/out/)
 #   make replay  replay the rotations of a running server (TEMPORAL_ADDRESS) against this code
 #   make readme  run every sh block of README.md against the make run stack
 #   make clean   remove the built binaries (keeps bin/temporal and the dev data)
@@ -21,7 +22,7 @@ TEMPORAL         := $(BIN)/temporal
 WORKFLOWCHECK    := $(BIN)/workflowcheck
 STATICCHECK      := $(BIN)/staticcheck
 
-.PHONY: all build run temporal test unit integration replay readme lint fmt clean distclean help
+.PHONY: all build run temporal test unit integration replay readme lint fmt clean distclean help bench
 
 all: build
 
@@ -59,6 +60,20 @@ unit:
 
 integration: $(TEMPORAL)
 	ROTA_INTEGRATION=1 $(GO) test -count=1 -v -timeout 10m ./integration/
+
+# The benchmark set (README, "The benchmark set"): every Go benchmark run
+# once (-benchtime 1x: the large ones take a second or more an iteration),
+# the small ones again for a second each so their per-op figures mean
+# something, then the rotation lab over bench/scenarios and bench/events
+# under fair, queue and lottery. Outputs go to bench/out/ (ignored by git);
+# the results table to bench/results.md (committed). About 3 minutes.
+BENCH_SMALL := Slots|IndexAt|Balance100k|RenderRotationYear|ServeRotationFeed
+bench:
+	@mkdir -p bench/out
+	set -o pipefail; $(GO) test -run '^$$' -bench . -benchtime 1x -benchmem ./... 2>&1 | tee bench/out/go-bench.txt
+	set -o pipefail; $(GO) test -run '^$$' -bench '$(BENCH_SMALL)' -benchmem ./internal/calendar/ ./internal/report/ ./internal/feed/ ./web/ 2>&1 | tee bench/out/go-bench-small.txt
+	set -o pipefail; $(GO) run ./bench/lab -out bench/results.md -json bench/out/lab -gobench bench/out/go-bench.txt,bench/out/go-bench-small.txt 2>&1 | tee bench/out/lab.txt
+	@echo "wrote bench/results.md; outputs in bench/out/"
 
 # Every sh block of the README, against the stack make run starts (it is
 # started and stopped; TEMPORAL_PORT and TEMPORAL_UI_PORT move it).
