@@ -182,7 +182,7 @@ func spreadOf(n map[string]int, members []string) int {
 func maxSeries(res *lab.Result) int {
 	hi := 0
 	for _, p := range res.Spread {
-		hi = max(hi, p.Spread)
+		hi = max(hi, p.Spread.Shifts)
 	}
 	return hi
 }
