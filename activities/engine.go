@@ -207,7 +207,7 @@ func Apply(p *engine.Planner, st *engine.State, op Operation, now time.Time) (en
 	case OpUnavailable:
 		return p.Unavailable(st, op.Member, op.From, op.To, op.Reason, now)
 	case OpAvailable:
-		return p.Available(st, op.Member, op.From, op.To)
+		return p.Available(st, op.Member, op.From, op.To, now)
 	case OpAssign:
 		return p.Assign(st, op.Shift, op.Members, now)
 	}

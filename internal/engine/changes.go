@@ -213,11 +213,13 @@ func (p *Planner) Unavailable(st *State, member string, from, to time.Time, reas
 		if !from.Before(to) {
 			return reject("unavailable from %s to %s: the end must come after the start", from.Format(time.RFC3339), to.Format(time.RFC3339))
 		}
-		w.Away = append(w.Away, Away{Member: member, From: from.UTC(), To: to.UTC(), Reason: reason})
 		cut := from
 		if now.After(cut) {
 			cut = now
 		}
+		p.reshare(w, member, cut, from, to, func() {
+			w.Away = append(w.Away, Away{Member: member, From: from.UTC(), To: to.UTC(), Reason: reason})
+		})
 		for i := 0; i < len(w.Shifts); i++ {
 			sh := &w.Shifts[i]
 			if !sh.Has(member) || !sh.End.After(cut) || !sh.Start.Before(to) {
@@ -232,15 +234,20 @@ func (p *Planner) Unavailable(st *State, member string, from, to time.Time, reas
 
 // Available drops the run-time unavailability of member that overlaps
 // from..to. Shifts already handed to others stay as they are.
-func (p *Planner) Available(st *State, member string, from, to time.Time) (Change, error) {
+func (p *Planner) Available(st *State, member string, from, to time.Time, now time.Time) (Change, error) {
 	return p.change(st, func(w *State, c *Change) error {
 		if err := p.known(member); err != nil {
 			return err
 		}
 		n := len(w.Away)
-		w.Away = slices.DeleteFunc(w.Away, func(a Away) bool {
-			return a.Member == member && (span{a.From, a.To}).overlaps(from, to)
-		})
+		gone := func(a Away) bool { return a.Member == member && (span{a.From, a.To}).overlaps(from, to) }
+		lo, hi := from, to // the windows removed may reach beyond from..to
+		for _, a := range w.Away {
+			if gone(a) {
+				lo, hi = minTime(lo, a.From), maxTime(hi, a.To)
+			}
+		}
+		p.reshare(w, member, maxTime(lo, now), lo, hi, func() { w.Away = slices.DeleteFunc(w.Away, gone) })
 		if len(w.Away) == n {
 			return reject("%s has no reported unavailability between %s and %s", member, from.Format(time.RFC3339), to.Format(time.RFC3339))
 		}
@@ -452,4 +459,77 @@ func (p *Planner) slotOf(id string) (calendar.Slot, error) {
 		return calendar.Slot{}, reject("rotation %s has no shift %q", p.rot.ID, id)
 	}
 	return slot, nil
+}
+
+// reshare keeps the fair shares right when change adds or removes time
+// away of member from..to. Planning gave every shift's seats in equal
+// shares to those who could take it then (the ledgers' Expected); a shift
+// planned ahead that starts at or after cut and overlaps from..to is
+// shared again, among those who can take it once change has run, as
+// planning would have shared it had the absence been known. Without that,
+// leave reported after planning would leave the member owed the shares of
+// shifts they could not take, and they would be handed more than their
+// share on their return. Shifts that started before cut keep their shares.
+func (p *Planner) reshare(w *State, member string, cut, from, to time.Time, change func()) {
+	type touched struct {
+		i      int
+		l      *layerInfo
+		before []int
+	}
+	var ts []touched
+	for i := range w.Shifts {
+		sh := &w.Shifts[i]
+		if sh.Start.Before(cut) || !sh.Start.Before(to) || !sh.End.After(from) {
+			continue
+		}
+		li, ok := p.byName[sh.Layer]
+		if !ok || p.layers[li].position(p, member) < 0 {
+			continue
+		}
+		l := &p.layers[li]
+		ts = append(ts, touched{i, l, p.eligibleFor(w, l, sh)})
+	}
+	change()
+	for _, t := range ts {
+		sh := &w.Shifts[t.i]
+		p.share(w, t.l, sh, t.before, -1)
+		p.share(w, t.l, sh, p.eligibleFor(w, t.l, sh), 1)
+	}
+}
+
+// eligibleFor returns the positions of l that could take sh.
+func (p *Planner) eligibleFor(w *State, l *layerInfo, sh *Shift) []int {
+	var out []int
+	for pos := range l.members {
+		if p.eligible(w, l, pos, sh.Start, sh.End) {
+			out = append(out, pos)
+		}
+	}
+	return out
+}
+
+// share adds (sign 1) or takes back (sign -1) the equal shares of sh's
+// seats that the members at elig expect, as planSlot gives them.
+func (p *Planner) share(w *State, l *layerInfo, sh *Shift, elig []int, sign float64) {
+	if len(elig) == 0 {
+		return
+	}
+	each := sign * float64(l.cfg.Size) * sh.Share / float64(len(elig))
+	for _, pos := range elig {
+		w.ledger(p.members[l.members[pos]].cfg.ID).Expected.add(sh.Kind, each, each*sh.Hours())
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
