@@ -243,6 +243,11 @@ func (p *eventParser) event(n *yaml.Node, path string) (Event, bool) {
 		if err != nil || v.Kind != yaml.ScalarNode {
 			p.errf(v, path+"."+k, "want a date-time (2026-12-01T09:00 in the rotation's zone, or RFC 3339), or a date: %q", v.Value)
 		}
+		if _, date := time.Parse(time.DateOnly, v.Value); date == nil && k == "to" {
+			// A date as to is its last day, inclusive, as in the config and
+			// rota unavailable: the window ends when the next day begins.
+			t = t.AddDate(0, 0, 1)
+		}
 		return t
 	}
 	e.At = moment("at")
