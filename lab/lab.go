@@ -214,9 +214,13 @@ type sim struct {
 
 // pending is an event to send, and what became of it.
 type pending struct {
-	ev      Event
-	sent    bool
-	outcome EventOutcome
+	ev   Event
+	sent bool
+	// answered: the workflow accepted or rejected the update. One sent as
+	// a run continued as new may have reached the closing run too late:
+	// it is sent again to the next run, as the rota client does.
+	answered bool
+	outcome  EventOutcome
 	// cfg is the config a configure, join or leave sent, applied to
 	// s.cfg when accepted.
 	cfg *workflows.ConfigureInput
@@ -278,6 +282,11 @@ func (s *sim) run() error {
 				return fmt.Errorf("run %d: the workflow failed: %w", s.runs, err)
 			}
 			return nil
+		}
+		for _, p := range s.events {
+			if p.sent && !p.answered {
+				p.sent = false // to the next run, at once
+			}
 		}
 		in = workflows.RotationInput{}
 		if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &in); err != nil {
@@ -469,8 +478,9 @@ func (s *sim) send(env *testsuite.TestWorkflowEnvironment, p *pending) {
 	id := fmt.Sprintf("lab-%d", s.updates)
 	env.UpdateWorkflow(name, id, &testsuite.TestUpdateCallback{
 		OnAccept: func() { s.count.event(1 + 3) }, // accepted, and its workflow task
-		OnReject: func(err error) { p.outcome.Reason = reasonOf(err) },
+		OnReject: func(err error) { p.answered, p.outcome.Reason = true, reasonOf(err) },
 		OnComplete: func(v any, err error) {
+			p.answered = true
 			s.count.event(1)
 			if err != nil {
 				p.outcome.Reason = reasonOf(err)
