@@ -558,3 +558,48 @@ func handoffs(rec *recorder) []call {
 	}
 	return out
 }
+
+// TestSkippedHandoffIsAudited: a shift people were told of that ended
+// before the rotation reached its handoff (here, while paused; in
+// production also when no worker ran, or the worker was too far behind)
+// is not handed off, and the audit log says so.
+func TestSkippedHandoffIsAudited(t *testing.T) {
+	rot, members := scenario(t, "sre", 0)
+	start := startOf(t, &rot)
+	day := func(n int) time.Time { return start.Add(time.Duration(n) * 24 * time.Hour) }
+	rec := &recorder{}
+	var audit []AuditEntry
+	steps := []*at{
+		{when: day(1).Add(time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			env.SignalWorkflow(Pause, PauseInput{Reason: "drill"})
+		}},
+		{when: day(3).Add(time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			env.SignalWorkflow(Resume, nil)
+		}},
+		{when: day(4).Add(time.Hour), fn: func(env *testsuite.TestWorkflowEnvironment) {
+			audit = query[[]AuditEntry](t, env, QueryAudit)
+			env.CancelWorkflow()
+		}},
+	}
+	if _, err := runAll(t, rec, start, RotationInput{Rotation: rot, Members: members, MaxShiftsPerRun: 20}, steps); err == nil {
+		t.Fatal("want the workflow canceled")
+	}
+	var skipped []AuditEntry
+	for _, e := range audit {
+		if e.Operation == "handoff" {
+			skipped = append(skipped, e)
+		}
+	}
+	day2 := rot.ID + "/main/" + day(2).UTC().Format(time.RFC3339)
+	if len(skipped) != 1 || skipped[0].Input != day2 || skipped[0].Accepted ||
+		!strings.Contains(skipped[0].Reason, "skipped: the shift ended at "+day(3).UTC().Format(time.RFC3339)) {
+		t.Errorf("handoff entries %+v, want one for %s, skipped", skipped, day2)
+	}
+	var at []time.Time
+	for _, c := range handoffs(rec) {
+		at = append(at, c.At)
+	}
+	if want := []time.Time{day(0), day(1), day(3).Add(time.Hour), day(4)}; !slices.EqualFunc(at, want, time.Time.Equal) {
+		t.Errorf("handoffs at %v, want %v", at, want)
+	}
+}

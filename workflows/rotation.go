@@ -91,6 +91,10 @@ type rotation struct {
 // feedsChange is the workflow.GetVersion change id of calendar feeds.
 const feedsChange = "calendar-feeds"
 
+// missedHandoffChange is the workflow.GetVersion change id of the audit
+// entry for a handoff skipped because its shift was over.
+const missedHandoffChange = "missed-handoff-audit"
+
 // RotationWorkflow runs one rotation (workflow id rota/<rotation>, task
 // queue rota) for as long as it has shifts: it plans shifts plan_ahead
 // before they start, tells the assignees notify_before, hands off at the
@@ -529,7 +533,14 @@ func (w *rotation) handOff(ctx workflow.Context, now time.Time) {
 		}
 		e.HandedOff = true
 		if !sh.End.After(now) {
-			continue // over already: nothing to hand over
+			// Over already: nothing to hand over. A shift people were
+			// told of (not one planned after it ended) says so in the
+			// audit log.
+			if !e.Silent && workflow.GetVersion(ctx, missedHandoffChange, workflow.DefaultVersion, 1) >= 1 {
+				w.st.audit(AuditEntry{Time: now, Operation: "handoff", Via: "worker", Input: sh.ID,
+					Reason: fmt.Sprintf("skipped: the shift ended at %s, before the rotation reached its handoff (it was paused, or no worker ran)", sh.End.UTC().Format(time.RFC3339))})
+			}
+			continue
 		}
 		event := "handoff"
 		if e.Rehand > 0 {
