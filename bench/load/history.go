@@ -26,8 +26,11 @@ const deliverActivity = "Deliver"
 type runStats struct {
 	events       int
 	wftCompleted int // workflow tasks completed in the window
-	wftFailed    int // failed or timed out in the window
+	wftFailed    int // failed in the window
+	wftTimedOut  int // timed out in the window
+	failCause    string
 	wftQueue     []time.Duration
+	wftRun       []time.Duration
 	timerLag     []time.Duration // fired − due, for timers due in the window
 	// handoffs by shift id: when the Deliver carrying the handoff post
 	// was scheduled and started.
@@ -42,6 +45,7 @@ type runStats struct {
 func readRun(ctx context.Context, c client.Client, wid, run string, ws, we time.Time) (*runStats, error) {
 	st := &runStats{scheduled: map[string]time.Time{}, started: map[string]time.Time{}}
 	wftScheduled := map[int64]time.Time{}
+	wftStarted := map[int64]time.Time{}
 	timers := map[int64]time.Time{} // started event id → due
 	deliverShifts := map[int64][]string{}
 	in := func(t time.Time) bool { return !t.Before(ws) && !t.After(we) }
@@ -63,16 +67,28 @@ func readRun(ctx context.Context, c client.Client, wid, run string, ws, we time.
 		case enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
 			wftScheduled[ev.GetEventId()] = at
 		case enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+			wftStarted[ev.GetEventId()] = at
 			if s, ok := wftScheduled[ev.GetWorkflowTaskStartedEventAttributes().GetScheduledEventId()]; ok && in(at) {
 				st.wftQueue = append(st.wftQueue, at.Sub(s))
 			}
 		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
 			if in(at) {
 				st.wftCompleted++
+				if s, ok := wftStarted[ev.GetWorkflowTaskCompletedEventAttributes().GetStartedEventId()]; ok {
+					st.wftRun = append(st.wftRun, at.Sub(s))
+				}
 			}
-		case enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED, enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED:
 			if in(at) {
 				st.wftFailed++
+				if st.failCause == "" {
+					a := ev.GetWorkflowTaskFailedEventAttributes()
+					st.failCause = a.GetCause().String() + ": " + a.GetFailure().GetMessage()
+				}
+			}
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+			if in(at) {
+				st.wftTimedOut++
 			}
 		case enumspb.EVENT_TYPE_TIMER_STARTED:
 			timers[ev.GetEventId()] = at.Add(ev.GetTimerStartedEventAttributes().GetStartToFireTimeout().AsDuration())
@@ -120,7 +136,7 @@ func handoffID(r rotation, start time.Time) string {
 // shift that started in [ws, we−margin] should have had its handoff.
 func readHistories(ctx context.Context, c client.Client, rots []rotation, ws, we time.Time, margin time.Duration, res *Result, logf func(string, ...any)) error {
 	var mu sync.Mutex
-	var wftQueue, timerLag, delays, toScheduled, toStarted []time.Duration
+	var wftQueue, wftRun, timerLag, delays, toScheduled, toStarted []time.Duration
 	var firstErr error
 	sem := make(chan struct{}, 8)
 	var wg sync.WaitGroup
@@ -158,8 +174,13 @@ func readHistories(ctx context.Context, c client.Client, rots []rotation, ws, we
 				res.Histories.Events += st.events
 				res.Histories.ContinuedAsNew += st.cans
 				res.WorkflowTasks.Completed += st.wftCompleted
-				res.WorkflowTasks.FailedOrTimedOut += st.wftFailed
+				res.WorkflowTasks.Failed += st.wftFailed
+				res.WorkflowTasks.TimedOut += st.wftTimedOut
+				if res.WorkflowTasks.FirstFailure == "" {
+					res.WorkflowTasks.FirstFailure = st.failCause
+				}
 				wftQueue = append(wftQueue, st.wftQueue...)
+				wftRun = append(wftRun, st.wftRun...)
 				timerLag = append(timerLag, st.timerLag...)
 				for k, v := range st.scheduled {
 					scheduled[k] = v
@@ -196,6 +217,7 @@ func readHistories(ctx context.Context, c client.Client, rots []rotation, ws, we
 	secs := we.Sub(ws).Seconds()
 	res.WorkflowTasks.PerSecond = float64(res.WorkflowTasks.Completed) / secs
 	res.WorkflowTasks.QueueP50Ms, res.WorkflowTasks.QueueP99Ms = ms(pct(wftQueue, 50)), ms(pct(wftQueue, 99))
+	res.WorkflowTasks.RunP50Ms, res.WorkflowTasks.RunP99Ms = ms(pct(wftRun, 50)), ms(pct(wftRun, 99))
 	res.WorkflowTasks.TimerLagP50Ms, res.WorkflowTasks.TimerLagP99Ms = ms(pct(timerLag, 50)), ms(pct(timerLag, 99))
 	res.WorkflowTasks.Timers = len(timerLag)
 	h := &res.Handoff

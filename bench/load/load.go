@@ -34,7 +34,12 @@ type Options struct {
 	Duration time.Duration // the measurement window (extended to hold a shift start)
 	Warmup   time.Duration // after the last rotation started, before the window
 	Shift    time.Duration // shift length: whole minutes (the config's shortest is 1m)
-	SwapRate float64       // swap updates per second during the window
+	// Stagger spreads the rotations' starts over the minutes of a shift
+	// (rotation i starts i mod (Shift/1m) minutes early), so that 1/k of
+	// them hand off each minute; otherwise every rotation hands off at
+	// the same moment.
+	Stagger  bool
+	SwapRate float64 // swap updates per second during the window
 	// StartConcurrency bounds the rotations being started at once.
 	StartConcurrency int
 	// Late: a handoff not started this long after its shift's start is
@@ -46,8 +51,11 @@ type Options struct {
 	Address   string
 	ServerPID int
 	Temporal  string // the Temporal CLI, for the dev server
-	Dir       string // work directory (server DB, worker log, feeds); empty: a temp dir, removed after
-	Log       io.Writer
+	// SQLitePragmas are the dev server's --sqlite-pragma values
+	// (PRAGMA=VALUE), e.g. journal_mode=wal; none: start-dev's defaults.
+	SQLitePragmas []string
+	Dir           string // work directory (server DB, worker log, feeds); empty: a temp dir, removed after
+	Log           io.Writer
 }
 
 func (o *Options) defaults() error {
@@ -96,7 +104,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := o.defaults(); err != nil {
 		return nil, err
 	}
-	res := &Result{N: o.N, ShiftSeconds: o.Shift.Seconds(), SwapRate: o.SwapRate, Date: time.Now().UTC().Format(time.RFC3339)}
+	res := &Result{N: o.N, ShiftSeconds: o.Shift.Seconds(), Staggered: o.Stagger, SwapRate: o.SwapRate, Date: time.Now().UTC().Format(time.RFC3339)}
 	res.Machine = describeMachine()
 
 	dir := o.Dir
@@ -124,14 +132,19 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			}
 		}
 		res.Machine.Temporal = temporalVersion(bin)
-		res.Machine.Server = "temporal server start-dev (SQLite file in a temp dir), started by the load command"
+		res.Machine.Server = "temporal server start-dev, SQLite file in a temp dir"
+		if len(o.SQLitePragmas) > 0 {
+			res.Machine.Server += " with --sqlite-pragma " + strings.Join(o.SQLitePragmas, " ")
+		} else {
+			res.Machine.Server += " (its default pragmas)"
+		}
 		slog, err := os.Create(filepath.Join(dir, "temporal.log"))
 		if err != nil {
 			return nil, fmt.Errorf("server log: %w", err)
 		}
 		defer slog.Close()
 		o.logf("starting the dev server (%s)", res.Machine.Temporal)
-		srv, a, err := startServer(ctx, bin, dir, slog)
+		srv, a, err := startServer(ctx, bin, dir, o.SQLitePragmas, slog)
 		if err != nil {
 			return nil, err
 		}
@@ -190,11 +203,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	// The rotations.
 	t0 := time.Now().UTC().Truncate(time.Minute)
-	rots, err := rotations(o.N, t0, o.Shift)
+	rots, err := rotations(o.N, t0, o.Shift, o.Stagger)
 	if err != nil {
 		return nil, err
 	}
-	o.logf("starting %d rotations (%s shifts from %s), %d at a time", o.N, o.Shift, t0.Format("15:04"), o.StartConcurrency)
+	// step is how often some rotation hands off.
+	step := o.Shift
+	if o.Stagger {
+		step = time.Minute
+	}
+	o.logf("starting %d rotations (%s shifts from %s, a handoff every %s), %d at a time", o.N, o.Shift, t0.Format("15:04"), step, o.StartConcurrency)
 	began := time.Now()
 	starts, failed := startRotations(ctx, c, rots, o.StartConcurrency, o.logf)
 	res.Start = Start{Seconds: time.Since(began).Seconds(), Failed: failed, P50Ms: ms(pct(starts, 50)), P99Ms: ms(pct(starts, 99))}
@@ -211,7 +229,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	const margin = 5 * time.Second
 	ws := time.Now().UTC()
 	we := ws.Add(o.Duration)
-	if b := nextBoundary(t0, o.Shift, ws); b.Add(margin).After(we) {
+	if b := nextBoundary(t0, step, ws); b.Add(margin).After(we) {
 		we = b.Add(margin)
 	}
 	res.WindowStart, res.WindowSeconds = ws.Format(time.RFC3339), we.Sub(ws).Seconds()
@@ -244,7 +262,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	// The shifts that started in the window (up to margin before its end)
 	// must have been handed off by Late after their start.
-	last := lastBoundary(t0, o.Shift, ws, we.Add(-margin))
+	last := lastBoundary(t0, step, ws, we.Add(-margin))
 	if wait := time.Until(last.Add(o.Late)); wait > 0 {
 		o.logf("waiting %.0f s for the last handoffs (a handoff %s late counts as missing)", wait.Seconds(), o.Late)
 		if err := sleepCtx(ctx, wait); err != nil {
@@ -276,12 +294,18 @@ func planAhead(shift time.Duration) time.Duration { return 3 * shift }
 // rotations generates n rotations of 3 to 5 members each (their own,
 // with Slack ids: the handoff posts to the channel, sets the user group
 // and the topic, and tells the next person), shifts of the given length
-// from t0, strategy fair, notices one shift ahead, planning three shifts
-// ahead. Each goes through the config loader, as `rota apply` does.
-func rotations(n int, t0 time.Time, shift time.Duration) ([]rotation, error) {
+// from t0 (staggered: from t0 − i mod k minutes, k the shift in minutes),
+// strategy fair, notices one shift ahead, planning three shifts ahead.
+// Each goes through the config loader, as `rota apply` does.
+func rotations(n int, t0 time.Time, shift time.Duration, stagger bool) ([]rotation, error) {
 	out := make([]rotation, 0, n)
+	k := int(shift / time.Minute)
 	for i := range n {
 		id := fmt.Sprintf("load-%05d", i)
+		start := t0
+		if stagger {
+			start = t0.Add(-time.Duration(i%k) * time.Minute)
+		}
 		var b strings.Builder
 		b.WriteString("version: 1\nmembers:\n")
 		var ids []string
@@ -301,7 +325,7 @@ func rotations(n int, t0 time.Time, shift time.Duration) ([]rotation, error) {
     plan_ahead: %dm
     notify_before: %dm
     slack: {channel: C%05d, usergroup: S%05d, topic: true}
-`, id, i, t0.Format("2006-01-02T15:04"), int(shift/time.Minute), strings.Join(ids, ", "),
+`, id, i, start.Format("2006-01-02T15:04"), k, strings.Join(ids, ", "),
 			int(planAhead(shift)/time.Minute), int(shift/time.Minute), i, i)
 		cfg, err := config.Parse(id+".yaml", []byte(b.String()), "")
 		if err != nil {
@@ -311,7 +335,7 @@ func rotations(n int, t0 time.Time, shift time.Duration) ([]rotation, error) {
 		if !ok {
 			return nil, fmt.Errorf("generated config %s: no rotation %s", id, id)
 		}
-		out = append(out, rotation{id: id, rot: *rot, members: cfg.Members, start: t0, shift: shift})
+		out = append(out, rotation{id: id, rot: *rot, members: cfg.Members, start: start, shift: shift})
 	}
 	return out, nil
 }
@@ -550,18 +574,21 @@ func (s *swapper) fill(r *Swap) {
 // sampler samples the worker's memory and the CPU time of the server, the
 // worker, this process and the machine, once a second.
 type sampler struct {
-	rss                                    []int64
-	cpuSamples                             int
-	server0, server1, worker0, worker1     int64
-	self0, self1, busy0, busy1, tot0, tot1 int64
-	t0, t1                                 time.Time
-	errs                                   []string
+	rss  []int64
+	cpu  []cpuSample
+	errs []string
+}
+
+// cpuSample is the CPU time used so far, in clock ticks, at a moment.
+type cpuSample struct {
+	at                        time.Time
+	server, worker, self      int64
+	machineBusy, machineTotal int64
 }
 
 func (s *sampler) run(ctx context.Context, workerPID, serverGroup int) {
 	tk := time.NewTicker(time.Second)
 	defer tk.Stop()
-	first := true
 	for {
 		now := time.Now()
 		if v, err := rssKiB(workerPID); err == nil {
@@ -570,25 +597,17 @@ func (s *sampler) run(ctx context.Context, workerPID, serverGroup int) {
 			s.note(err)
 		}
 		var srv int64
-		var err error
+		var err0 error
 		if serverGroup != 0 {
-			if srv, err = groupTicks(serverGroup); err != nil {
-				s.note(err)
-			}
+			srv, err0 = groupTicks(serverGroup)
 		}
 		wst, err1 := readProcStat(workerPID)
 		me, err2 := readProcStat(os.Getpid())
 		busy, tot, err3 := machineTicks()
-		if err := errors.Join(err1, err2, err3); err != nil {
+		if err := errors.Join(err0, err1, err2, err3); err != nil {
 			s.note(err)
 		} else {
-			if first {
-				s.t0, s.server0, s.worker0, s.self0, s.busy0, s.tot0 = now, srv, wst.ticks, me.ticks, busy, tot
-				first = false
-			} else {
-				s.cpuSamples++
-			}
-			s.t1, s.server1, s.worker1, s.self1, s.busy1, s.tot1 = now, srv, wst.ticks, me.ticks, busy, tot
+			s.cpu = append(s.cpu, cpuSample{at: now, server: srv, worker: wst.ticks, self: me.ticks, machineBusy: busy, machineTotal: tot})
 		}
 		select {
 		case <-ctx.Done():
@@ -604,6 +623,9 @@ func (s *sampler) note(err error) {
 	}
 }
 
+// peakSpan is the span over which the busiest stretch of CPU is measured.
+const peakSpan = 5 * time.Second
+
 func (s *sampler) fill(r *Result, n int, server bool) {
 	r.Worker.RSSSamples = len(s.rss)
 	if len(s.rss) > 0 {
@@ -611,22 +633,46 @@ func (s *sampler) fill(r *Result, n int, server bool) {
 		r.Worker.RSSMaxMiB = mib(float64(maxOf(s.rss)))
 		r.Worker.KiBPerRotation = (mean(s.rss) - r.Worker.RSSIdleMiB*1024) / float64(n)
 	}
-	r.CPU.Samples = s.cpuSamples
 	r.CPU.SampleErrors = s.errs
-	secs := s.t1.Sub(s.t0).Seconds()
-	if s.cpuSamples == 0 || secs <= 0 {
+	if len(s.cpu) < 2 {
 		return
 	}
-	pctOfCore := func(d int64) float64 { return 100 * float64(d) / clockTicks / secs }
-	if server {
-		r.CPU.ServerPercent = pctOfCore(s.server1 - s.server0)
+	r.CPU.Samples = len(s.cpu) - 1
+	// pctOfCore is the CPU % of one core used between samples a and b.
+	pctOfCore := func(a, b cpuSample, f func(cpuSample) int64) float64 {
+		return 100 * float64(f(b)-f(a)) / clockTicks / b.at.Sub(a.at).Seconds()
 	}
-	r.CPU.WorkerPercent = pctOfCore(s.worker1 - s.worker0)
-	r.CPU.LoadPercent = pctOfCore(s.self1 - s.self0)
-	if dt := s.tot1 - s.tot0; dt > 0 {
+	srv := func(c cpuSample) int64 { return c.server }
+	wk := func(c cpuSample) int64 { return c.worker }
+	first, last := s.cpu[0], s.cpu[len(s.cpu)-1]
+	if server {
+		r.CPU.ServerPercent = pctOfCore(first, last, srv)
+	}
+	r.CPU.WorkerPercent = pctOfCore(first, last, wk)
+	r.CPU.LoadPercent = pctOfCore(first, last, func(c cpuSample) int64 { return c.self })
+	if dt := last.machineTotal - first.machineTotal; dt > 0 {
 		// Busy ticks of all CPUs, as % of one core, like the others.
-		r.CPU.MachinePercent = 100 * float64(s.busy1-s.busy0) / float64(dt) * float64(runtime.NumCPU())
+		r.CPU.MachinePercent = 100 * float64(last.machineBusy-first.machineBusy) / float64(dt) * float64(runtime.NumCPU())
 		r.CPU.OtherPercent = max(0, r.CPU.MachinePercent-r.CPU.ServerPercent-r.CPU.WorkerPercent-r.CPU.LoadPercent)
+	}
+	// The busiest peakSpan of each (the handoffs come in bursts, which a
+	// mean over the window hides).
+	j := 0
+	for i := range s.cpu {
+		for j < len(s.cpu) && s.cpu[j].at.Sub(s.cpu[i].at) < peakSpan {
+			j++
+		}
+		if j == len(s.cpu) {
+			break
+		}
+		a, b := s.cpu[i], s.cpu[j]
+		if server {
+			r.CPU.ServerPeakPercent = max(r.CPU.ServerPeakPercent, pctOfCore(a, b, srv))
+		}
+		r.CPU.WorkerPeakPercent = max(r.CPU.WorkerPeakPercent, pctOfCore(a, b, wk))
+		if dt := b.machineTotal - a.machineTotal; dt > 0 {
+			r.CPU.MachinePeakPercent = max(r.CPU.MachinePeakPercent, 100*float64(b.machineBusy-a.machineBusy)/float64(dt)*float64(runtime.NumCPU()))
+		}
 	}
 }
 

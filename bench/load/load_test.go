@@ -132,7 +132,7 @@ func TestProcReaders(t *testing.T) {
 
 func TestGeneratedRotationsLoad(t *testing.T) {
 	t0 := time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC)
-	rots, err := rotations(7, t0, time.Minute)
+	rots, err := rotations(7, t0, time.Minute, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,5 +146,14 @@ func TestGeneratedRotationsLoad(t *testing.T) {
 	}
 	if got := handoffID(rots[0], t0.Add(time.Minute)); got != "load-00000/main/2026-12-08T00:01:00Z" {
 		t.Errorf("handoffID = %q", got)
+	}
+	rots, err = rotations(7, t0, 3*time.Minute, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rots {
+		if want := t0.Add(-time.Duration(i%3) * time.Minute); !r.start.Equal(want) || !r.rot.Start.In(time.UTC).Equal(want) {
+			t.Errorf("staggered %s: starts %s (config %v), want %s", r.id, r.start, r.rot.Start, want)
+		}
 	}
 }

@@ -40,6 +40,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -62,6 +63,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.Duration, "duration", 3*time.Minute, "measurement window (extended until a shift starts in it)")
 	fs.DurationVar(&o.Warmup, "warmup", 30*time.Second, "wait after the last rotation started, before measuring")
 	fs.DurationVar(&o.Shift, "shift", time.Minute, "shift length, whole minutes (1m is the config's shortest)")
+	fs.BoolVar(&o.Stagger, "stagger", false, "spread the rotations' starts over the minutes of a shift (with -shift 10m, a tenth hand off each minute)")
 	fs.Float64Var(&o.SwapRate, "swap-rate", 2, "swap updates per second during the window")
 	fs.IntVar(&o.StartConcurrency, "start-concurrency", 16, "rotations started at once")
 	fs.DurationVar(&o.Late, "late", 30*time.Second, "a handoff not started this long after its shift's start counts as missing")
@@ -69,6 +71,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "with -address: the server's pid (its process group's CPU is measured)")
 	fs.StringVar(&o.Temporal, "temporal", "", "the Temporal CLI (default: bin/temporal of the repository, $ROTA_TEMPORAL_BIN, then $PATH)")
 	fs.StringVar(&o.Dir, "dir", "", "keep the server's database, the logs and the feeds here (default: a temp dir, removed)")
+	pragmas := fs.String("sqlite-pragmas", "", "the dev server's SQLite pragmas, comma-separated PRAGMA=VALUE (e.g. journal_mode=wal,synchronous=normal; default: start-dev's)")
 	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
 	timeout := fs.Duration("timeout", 0, "stop everything after this long (default: the window + warmup + 15m)")
 	if err := fs.Parse(args); err != nil {
@@ -81,6 +84,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		*timeout = o.Duration + o.Warmup + 15*time.Minute
 	}
 	o.Log = stderr
+	if *pragmas != "" {
+		o.SQLitePragmas = strings.Split(*pragmas, ",")
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -87,9 +87,10 @@ func loopback(addr string) error {
 }
 
 // startServer starts `temporal server start-dev` headless on free
-// loopback ports with its SQLite database in dir and rota's search
-// attributes, and waits until it answers with them registered.
-func startServer(ctx context.Context, bin, dir string, log io.Writer) (*child, string, error) {
+// loopback ports with its SQLite database in dir (with the given SQLite
+// pragmas, PRAGMA=VALUE, if any) and rota's search attributes, and waits
+// until it answers with them registered.
+func startServer(ctx context.Context, bin, dir string, pragmas []string, log io.Writer) (*child, string, error) {
 	var ports [3]int
 	for i := range ports {
 		p, err := integration.FreePort()
@@ -108,6 +109,9 @@ func startServer(ctx context.Context, bin, dir string, log io.Writer) (*child, s
 	}
 	for _, a := range workflows.SearchAttributes {
 		args = append(args, "--search-attribute", a.Name+"="+a.Type)
+	}
+	for _, p := range pragmas {
+		args = append(args, "--sqlite-pragma", p)
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = log, log

@@ -18,6 +18,7 @@ type Result struct {
 	Address       string  `json:"address"`
 	N             int     `json:"n"`
 	ShiftSeconds  float64 `json:"shift_seconds"`
+	Staggered     bool    `json:"staggered"`
 	SwapRate      float64 `json:"swap_rate_per_second"`
 	WindowStart   string  `json:"window_start"`
 	WindowSeconds float64 `json:"window_seconds"`
@@ -63,14 +64,18 @@ type Worker struct {
 // the histories), how long they waited for the worker, and how late the
 // timers fired.
 type WorkflowTasks struct {
-	Completed        int     `json:"completed"`
-	PerSecond        float64 `json:"per_second"`
-	FailedOrTimedOut int     `json:"failed_or_timed_out"`
-	QueueP50Ms       float64 `json:"queue_p50_ms"` // scheduled → started
-	QueueP99Ms       float64 `json:"queue_p99_ms"`
-	Timers           int     `json:"timers"`
-	TimerLagP50Ms    float64 `json:"timer_lag_p50_ms"` // fired − due
-	TimerLagP99Ms    float64 `json:"timer_lag_p99_ms"`
+	Completed     int     `json:"completed"`
+	PerSecond     float64 `json:"per_second"`
+	Failed        int     `json:"failed"`
+	FirstFailure  string  `json:"first_failure,omitempty"`
+	TimedOut      int     `json:"timed_out"`    // e.g. not picked up from the worker's sticky queue in 5 s
+	QueueP50Ms    float64 `json:"queue_p50_ms"` // scheduled → started
+	QueueP99Ms    float64 `json:"queue_p99_ms"`
+	RunP50Ms      float64 `json:"run_p50_ms"` // started → completed (the worker's processing, local activities included)
+	RunP99Ms      float64 `json:"run_p99_ms"`
+	Timers        int     `json:"timers"`
+	TimerLagP50Ms float64 `json:"timer_lag_p50_ms"` // fired − due
+	TimerLagP99Ms float64 `json:"timer_lag_p99_ms"`
 }
 
 // Handoff is the delay from a shift's start to the Deliver activity
@@ -108,13 +113,17 @@ type Swap struct {
 
 // CPU is each process's CPU over the window, in % of one core.
 type CPU struct {
-	ServerPercent  float64  `json:"server_percent"` // the server's process group
-	WorkerPercent  float64  `json:"worker_percent"`
-	LoadPercent    float64  `json:"load_percent"`    // this command (the client)
-	MachinePercent float64  `json:"machine_percent"` // every CPU's busy time
-	OtherPercent   float64  `json:"other_percent"`   // machine − the three: other work on the machine
-	Samples        int      `json:"samples"`
-	SampleErrors   []string `json:"sample_errors,omitempty"`
+	ServerPercent  float64 `json:"server_percent"` // the server's process group
+	WorkerPercent  float64 `json:"worker_percent"`
+	LoadPercent    float64 `json:"load_percent"`    // this command (the client)
+	MachinePercent float64 `json:"machine_percent"` // every CPU's busy time
+	OtherPercent   float64 `json:"other_percent"`   // machine − the three: other work on the machine
+	// The busiest 5 s of the window.
+	ServerPeakPercent  float64  `json:"server_peak_percent"`
+	WorkerPeakPercent  float64  `json:"worker_peak_percent"`
+	MachinePeakPercent float64  `json:"machine_peak_percent"`
+	Samples            int      `json:"samples"`
+	SampleErrors       []string `json:"sample_errors,omitempty"`
 }
 
 // Histories is what reading the histories took.
@@ -180,8 +189,12 @@ func maxOf(v []int64) int64 {
 // writeMarkdown prints the results as a markdown table.
 func writeMarkdown(w io.Writer, r *Result) {
 	h, s, wt, c := r.Handoff, r.Swap, r.WorkflowTasks, r.CPU
-	fmt.Fprintf(w, "rota load: N = %d rotations, %s shifts, window %.0f s from %s, %.1f swaps/s\n",
-		r.N, time.Duration(r.ShiftSeconds*float64(time.Second)), r.WindowSeconds, r.WindowStart, r.SwapRate)
+	when := "all handing off at once"
+	if r.Staggered {
+		when = "starts staggered by the minute"
+	}
+	fmt.Fprintf(w, "rota load: N = %d rotations, %s shifts (%s), window %.0f s from %s, %.1f swaps/s\n",
+		r.N, time.Duration(r.ShiftSeconds*float64(time.Second)), when, r.WindowSeconds, r.WindowStart, r.SwapRate)
 	fmt.Fprintf(w, "machine: %d CPUs (%s), %.1f GiB, Linux %s, %s; server: %s %s\n\n",
 		r.Machine.CPUs, r.Machine.CPUModel, r.Machine.MemoryGiB, r.Machine.Kernel, r.Machine.Go, r.Machine.Server, r.Machine.Temporal)
 	fmt.Fprintln(w, "| metric | measured |")
@@ -190,8 +203,9 @@ func writeMarkdown(w io.Writer, r *Result) {
 	row("rotations started", "%d of %d in %.1f s (UpdateWithStart p50 %.0f ms, p99 %.0f ms)", r.N-r.Start.Failed, r.N, r.Start.Seconds, r.Start.P50Ms, r.Start.P99Ms)
 	row("worker memory per rotation", "%.0f KiB (RSS %.0f MiB mean, %.0f MiB max, %.0f MiB idle; %d samples)",
 		r.Worker.KiBPerRotation, r.Worker.RSSMeanMiB, r.Worker.RSSMaxMiB, r.Worker.RSSIdleMiB, r.Worker.RSSSamples)
-	row("workflow tasks per second", "%.1f (%d completed; %d failed or timed out)", wt.PerSecond, wt.Completed, wt.FailedOrTimedOut)
+	row("workflow tasks per second", "%.1f (%d completed; %d failed, %d timed out)", wt.PerSecond, wt.Completed, wt.Failed, wt.TimedOut)
 	row("workflow task wait (scheduled → started)", "p50 %.0f ms, p99 %.0f ms", wt.QueueP50Ms, wt.QueueP99Ms)
+	row("workflow task run (started → completed)", "p50 %.0f ms, p99 %.0f ms", wt.RunP50Ms, wt.RunP99Ms)
 	row("timer lateness (fired − due)", "p50 %.0f ms, p99 %.0f ms (%d timers)", wt.TimerLagP50Ms, wt.TimerLagP99Ms, wt.Timers)
 	row("handoff delay (shift start → handoff activity started)", "p50 %.2f s, p99 %.2f s, max %.2f s (%d handoffs; %d over 2 s)", h.P50S, h.P99S, h.MaxS, h.Measured, h.Over2s)
 	row("handoffs missing", "%d of %d expected (%d scheduled, not started)", h.Missing, h.Expected, h.ScheduledNotStarted)
@@ -202,13 +216,17 @@ func writeMarkdown(w io.Writer, r *Result) {
 	if r.Machine.Server != "" && strings.HasPrefix(r.Machine.Server, "a running server") && c.ServerPercent == 0 {
 		row("server CPU", "not measured (give -server-pid)")
 	} else {
-		row("server CPU", "%.0f%% of one core", c.ServerPercent)
+		row("server CPU", "%.0f%% of one core (busiest 5 s: %.0f%%)", c.ServerPercent, c.ServerPeakPercent)
 	}
-	row("worker CPU, load command CPU", "%.0f%%, %.0f%% of one core", c.WorkerPercent, c.LoadPercent)
-	row("machine CPU (all processes)", "%.0f%% of one core (of %d00%%), %.0f%% of it other work", c.MachinePercent, r.Machine.CPUs, c.OtherPercent)
+	row("worker CPU", "%.0f%% of one core (busiest 5 s: %.0f%%)", c.WorkerPercent, c.WorkerPeakPercent)
+	row("load command CPU", "%.0f%% of one core", c.LoadPercent)
+	row("machine CPU (all processes)", "%.0f%% of one core of %d00%% (busiest 5 s: %.0f%%), of which other work %.0f%%", c.MachinePercent, r.Machine.CPUs, c.MachinePeakPercent, c.OtherPercent)
 	row("histories read", "%d (%d runs, %d events, %d continue-as-new; %d errors)", r.Histories.Read, r.Histories.Runs, r.Histories.Events, r.Histories.ContinuedAsNew, r.Histories.Errors)
 	if s.FirstError != "" {
 		fmt.Fprintf(w, "\nfirst swap error: %s\n", s.FirstError)
+	}
+	if wt.FirstFailure != "" {
+		fmt.Fprintf(w, "first workflow task failure: %s\n", wt.FirstFailure)
 	}
 	if r.Histories.FirstError != "" {
 		fmt.Fprintf(w, "first history error: %s\n", r.Histories.FirstError)
