@@ -51,6 +51,7 @@ run: $(TEMPORAL)
 	@exec ./scripts/run.sh
 
 # The integration test (./integration) needs bin/temporal; it skips without it.
+# `make integration` also runs the load command at N = 3 (bench/load).
 test: lint $(TEMPORAL)
 	$(GO) test -count=1 -timeout 15m ./...
 
@@ -58,7 +59,7 @@ unit:
 	$(GO) test -short ./...
 
 integration: $(TEMPORAL)
-	ROTA_INTEGRATION=1 $(GO) test -count=1 -v -timeout 10m ./integration/
+	ROTA_INTEGRATION=1 $(GO) test -count=1 -v -timeout 10m ./integration/ ./bench/load/
 
 # Every sh block of the README, against the stack make run starts (it is
 # started and stopped; TEMPORAL_PORT and TEMPORAL_UI_PORT move it).

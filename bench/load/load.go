@@ -436,8 +436,8 @@ type swapper struct {
 	mu                               sync.Mutex
 	rtt, rejectedRTT, queryRTT       []time.Duration
 	sent, accepted, rejected, failed int
-	noPair, skipped                  int
-	firstErr                         string
+	noPair, skipped, queryFailed     int
+	firstErr, firstQueryErr          string
 	inflight                         atomic.Int32
 	seq                              atomic.Int64
 }
@@ -473,7 +473,8 @@ func (s *swapper) run(ctx context.Context, rate float64) {
 	}
 }
 
-// once is one swap. It runs past the window's end when it started in it
+// once is one swap: a schedule query, then the update (a failed query
+// sends no update: it is counted apart). It runs past the window's end when it started in it
 // (its own 30 s bound), so that slow answers are counted, not dropped.
 func (s *swapper) once(r rotation) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -488,7 +489,12 @@ func (s *swapper) once(r rotation) {
 	}
 	qd := time.Since(t)
 	if err != nil {
-		s.fail(fmt.Errorf("schedule query %s: %w", r.id, err))
+		s.mu.Lock()
+		s.queryFailed++
+		if s.firstQueryErr == "" {
+			s.firstQueryErr = fmt.Sprintf("schedule query %s: %v", r.id, err)
+		}
+		s.mu.Unlock()
 		return
 	}
 	s.mu.Lock()
@@ -552,15 +558,6 @@ func (s *swapper) once(r rotation) {
 	}
 }
 
-func (s *swapper) fail(err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failed++
-	if s.firstErr == "" {
-		s.firstErr = err.Error()
-	}
-}
-
 func (s *swapper) fill(r *Swap) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -568,7 +565,7 @@ func (s *swapper) fill(r *Swap) {
 		P50Ms: ms(pct(s.rtt, 50)), P99Ms: ms(pct(s.rtt, 99)), MaxMs: ms(pct(s.rtt, 100)),
 		RejectedP50Ms: ms(pct(s.rejectedRTT, 50)),
 		QueryP50Ms:    ms(pct(s.queryRTT, 50)), QueryP99Ms: ms(pct(s.queryRTT, 99)), Queries: len(s.queryRTT),
-		FirstError: s.firstErr}
+		QueryFailed: s.queryFailed, FirstQueryError: s.firstQueryErr, FirstError: s.firstErr}
 }
 
 // sampler samples the worker's memory and the CPU time of the server, the

@@ -95,20 +95,22 @@ type Handoff struct {
 
 // Swap is the client's view of the swap updates sent in the window.
 type Swap struct {
-	Sent          int     `json:"sent"`
-	Accepted      int     `json:"accepted"`
-	Rejected      int     `json:"rejected"`
-	Failed        int     `json:"failed"`
-	NoPair        int     `json:"no_pair"` // the schedule had no two final shifts to swap
-	Skipped       int     `json:"skipped"` // too many swaps in flight
-	P50Ms         float64 `json:"p50_ms"`  // accepted swaps
-	P99Ms         float64 `json:"p99_ms"`
-	MaxMs         float64 `json:"max_ms"`
-	RejectedP50Ms float64 `json:"rejected_p50_ms"`
-	Queries       int     `json:"queries"`
-	QueryP50Ms    float64 `json:"query_p50_ms"` // the schedule query before each swap
-	QueryP99Ms    float64 `json:"query_p99_ms"`
-	FirstError    string  `json:"first_error,omitempty"`
+	Sent            int     `json:"sent"`
+	Accepted        int     `json:"accepted"`
+	Rejected        int     `json:"rejected"`
+	Failed          int     `json:"failed"`  // sent, no answer or an error other than a refusal
+	NoPair          int     `json:"no_pair"` // the schedule had no two final shifts to swap
+	Skipped         int     `json:"skipped"` // too many swaps in flight
+	P50Ms           float64 `json:"p50_ms"`  // accepted swaps
+	P99Ms           float64 `json:"p99_ms"`
+	MaxMs           float64 `json:"max_ms"`
+	RejectedP50Ms   float64 `json:"rejected_p50_ms"`
+	Queries         int     `json:"queries"`
+	QueryFailed     int     `json:"query_failed"` // no answer to the schedule query: no swap sent
+	QueryP50Ms      float64 `json:"query_p50_ms"` // the schedule query before each swap
+	QueryP99Ms      float64 `json:"query_p99_ms"`
+	FirstError      string  `json:"first_error,omitempty"`
+	FirstQueryError string  `json:"first_query_error,omitempty"`
 }
 
 // CPU is each process's CPU over the window, in % of one core.
@@ -211,8 +213,8 @@ func writeMarkdown(w io.Writer, r *Result) {
 	row("handoffs missing", "%d of %d expected (%d scheduled, not started)", h.Missing, h.Expected, h.ScheduledNotStarted)
 	row("handoff p99: to scheduled, then to started", "%.2f s, %.2f s", h.ToScheduledP99S, h.ScheduledToStartedP99S)
 	row("swap round trip (update, accepted)", "p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d accepted)", s.P50Ms, s.P99Ms, s.MaxMs, s.Accepted)
-	row("swaps", "%d sent: %d accepted, %d rejected, %d failed; %d without two final shifts; %d skipped", s.Sent, s.Accepted, s.Rejected, s.Failed, s.NoPair, s.Skipped)
-	row("schedule query round trip", "p50 %.0f ms, p99 %.0f ms (%d)", s.QueryP50Ms, s.QueryP99Ms, s.Queries)
+	row("swaps", "%d sent: %d accepted, %d rejected, %d failed; not sent: %d without two final shifts, %d skipped (64 in flight)", s.Sent, s.Accepted, s.Rejected, s.Failed, s.NoPair, s.Skipped)
+	row("schedule query before each swap", "p50 %.0f ms, p99 %.0f ms (%d answered, %d failed: no swap sent)", s.QueryP50Ms, s.QueryP99Ms, s.Queries, s.QueryFailed)
 	if r.Machine.Server != "" && strings.HasPrefix(r.Machine.Server, "a running server") && c.ServerPercent == 0 {
 		row("server CPU", "not measured (give -server-pid)")
 	} else {
@@ -224,6 +226,9 @@ func writeMarkdown(w io.Writer, r *Result) {
 	row("histories read", "%d (%d runs, %d events, %d continue-as-new; %d errors)", r.Histories.Read, r.Histories.Runs, r.Histories.Events, r.Histories.ContinuedAsNew, r.Histories.Errors)
 	if s.FirstError != "" {
 		fmt.Fprintf(w, "\nfirst swap error: %s\n", s.FirstError)
+	}
+	if s.FirstQueryError != "" {
+		fmt.Fprintf(w, "first schedule query error: %s\n", s.FirstQueryError)
 	}
 	if wt.FirstFailure != "" {
 		fmt.Fprintf(w, "first workflow task failure: %s\n", wt.FirstFailure)
