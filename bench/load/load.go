@@ -42,8 +42,8 @@ type Options struct {
 	SwapRate float64 // swap updates per second during the window
 	// StartConcurrency bounds the rotations being started at once.
 	StartConcurrency int
-	// Late: a handoff not started this long after its shift's start is
-	// counted missing (histories are read then).
+	// Late: the histories are read no earlier than this long after the
+	// window's last shift start; a handoff not started by then is missing.
 	Late time.Duration
 	// Address of a running server (loopback only); empty: start a dev
 	// server from Temporal. ServerPID, with Address: the process whose
@@ -264,7 +264,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// must have been handed off by Late after their start.
 	last := lastBoundary(t0, step, ws, we.Add(-margin))
 	if wait := time.Until(last.Add(o.Late)); wait > 0 {
-		o.logf("waiting %.0f s for the last handoffs (a handoff %s late counts as missing)", wait.Seconds(), o.Late)
+		o.logf("waiting %.0f s for the last handoffs (not started %s after the last shift start: missing)", wait.Seconds(), o.Late)
 		if err := sleepCtx(ctx, wait); err != nil {
 			return nil, err
 		}

@@ -11,8 +11,9 @@
 //     window, from every rotation's history;
 //   - handoff delay: from a shift's start to the start of the Deliver
 //     activity that carries its handoff post (ActivityTaskStarted in the
-//     history), for every shift that started in the window; shifts not
-//     handed off -late after their start are counted missing;
+//     history), for every shift that started in the window; a handoff not
+//     started when the histories are read (-late after the window's last
+//     shift start) is counted missing;
 //   - swap round trip: a swap update, from the client's call to its
 //     answer (sent, validated, applied, answered);
 //   - CPU over the window, in % of one core, from /proc: the server's
@@ -66,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.Stagger, "stagger", false, "spread the rotations' starts over the minutes of a shift (with -shift 10m, a tenth hand off each minute)")
 	fs.Float64Var(&o.SwapRate, "swap-rate", 2, "swap updates per second during the window")
 	fs.IntVar(&o.StartConcurrency, "start-concurrency", 16, "rotations started at once")
-	fs.DurationVar(&o.Late, "late", 30*time.Second, "a handoff not started this long after its shift's start counts as missing")
+	fs.DurationVar(&o.Late, "late", 30*time.Second, "read the histories this long after the window's last shift start; a handoff not started by then counts as missing")
 	fs.StringVar(&o.Address, "address", "", "a running Temporal server (loopback only) instead of a dev server of our own")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "with -address: the server's pid (its process group's CPU is measured)")
 	fs.StringVar(&o.Temporal, "temporal", "", "the Temporal CLI (default: bin/temporal of the repository, $ROTA_TEMPORAL_BIN, then $PATH)")

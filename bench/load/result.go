@@ -83,7 +83,7 @@ type WorkflowTasks struct {
 type Handoff struct {
 	Expected               int     `json:"expected"` // shift starts in the window
 	Measured               int     `json:"measured"`
-	Missing                int     `json:"missing"` // not started by Late after the shift's start
+	Missing                int     `json:"missing"` // not started when the histories were read
 	ScheduledNotStarted    int     `json:"scheduled_not_started"`
 	P50S                   float64 `json:"p50_s"`
 	P99S                   float64 `json:"p99_s"`
