@@ -123,7 +123,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr, serverGroup := o.Address, o.ServerPID
+	// serverTicks reads the server's CPU time: the process group of the
+	// dev server we start, or the one process -server-pid names.
+	addr := o.Address
+	var serverTicks func() (int64, error)
+	if pid := o.ServerPID; pid != 0 {
+		serverTicks = func() (int64, error) {
+			st, err := readProcStat(pid)
+			return st.ticks, err
+		}
+	}
 	if addr == "" {
 		bin := o.Temporal
 		if bin == "" {
@@ -138,18 +147,19 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		} else {
 			res.Machine.Server += " (its default pragmas)"
 		}
-		slog, err := os.Create(filepath.Join(dir, "temporal.log"))
+		srvLog, err := os.Create(filepath.Join(dir, "temporal.log"))
 		if err != nil {
 			return nil, fmt.Errorf("server log: %w", err)
 		}
-		defer slog.Close()
+		defer srvLog.Close()
 		o.logf("starting the dev server (%s)", res.Machine.Temporal)
-		srv, a, err := startServer(ctx, bin, dir, o.SQLitePragmas, slog)
+		srv, a, err := startServer(ctx, bin, dir, o.SQLitePragmas, srvLog)
 		if err != nil {
 			return nil, err
 		}
 		defer srv.stop(15 * time.Second)
-		addr, serverGroup = a, srv.pid()
+		addr = a
+		serverTicks = func() (int64, error) { return groupTicks(srv.pid()) }
 	} else {
 		res.Machine.Server = "a running server at " + addr
 		if err := waitReady(ctx, nil, addr, 30*time.Second); err != nil {
@@ -239,7 +249,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	defer stopWindow()
 	var wg sync.WaitGroup
 	var samples sampler
-	wg.Go(func() { samples.run(wctx, wk.pid(), serverGroup) })
+	wg.Go(func() { samples.run(wctx, wk.pid(), serverTicks) })
 	sw := &swapper{c: c, rots: rots, planAhead: planAhead(o.Shift)}
 	wg.Go(func() { sw.run(wctx, o.SwapRate) })
 	// The worker must live through the window.
@@ -255,7 +265,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	samples.fill(res, o.N, serverGroup != 0)
+	samples.fill(res, o.N, serverTicks != nil)
 	sw.fill(&res.Swap)
 	o.logf("window over: %d swaps sent; worker RSS %.0f MiB (idle %.0f MiB); server CPU %.0f%% of a core",
 		res.Swap.Sent, res.Worker.RSSMeanMiB, res.Worker.RSSIdleMiB, res.CPU.ServerPercent)
@@ -583,7 +593,7 @@ type cpuSample struct {
 	machineBusy, machineTotal int64
 }
 
-func (s *sampler) run(ctx context.Context, workerPID, serverGroup int) {
+func (s *sampler) run(ctx context.Context, workerPID int, serverTicks func() (int64, error)) {
 	tk := time.NewTicker(time.Second)
 	defer tk.Stop()
 	for {
@@ -595,8 +605,8 @@ func (s *sampler) run(ctx context.Context, workerPID, serverGroup int) {
 		}
 		var srv int64
 		var err0 error
-		if serverGroup != 0 {
-			srv, err0 = groupTicks(serverGroup)
+		if serverTicks != nil {
+			srv, err0 = serverTicks()
 		}
 		wst, err1 := readProcStat(workerPID)
 		me, err2 := readProcStat(os.Getpid())

@@ -69,7 +69,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.StartConcurrency, "start-concurrency", 16, "rotations started at once")
 	fs.DurationVar(&o.Late, "late", 30*time.Second, "read the histories this long after the window's last shift start; a handoff not started by then counts as missing")
 	fs.StringVar(&o.Address, "address", "", "a running Temporal server (loopback only) instead of a dev server of our own")
-	fs.IntVar(&o.ServerPID, "server-pid", 0, "with -address: the server's pid (its process group's CPU is measured)")
+	fs.IntVar(&o.ServerPID, "server-pid", 0, "with -address: the server's pid, whose CPU is measured (without it, the server's CPU is not)")
 	fs.StringVar(&o.Temporal, "temporal", "", "the Temporal CLI (default: bin/temporal of the repository, $ROTA_TEMPORAL_BIN, then $PATH)")
 	fs.StringVar(&o.Dir, "dir", "", "keep the server's database, the logs and the feeds here (default: a temp dir, removed)")
 	pragmas := fs.String("sqlite-pragmas", "", "the dev server's SQLite pragmas, comma-separated PRAGMA=VALUE (e.g. journal_mode=wal,synchronous=normal; default: start-dev's)")
