@@ -52,6 +52,7 @@ run: $(TEMPORAL)
 	@exec ./scripts/run.sh
 
 # The integration test (./integration) needs bin/temporal; it skips without it.
+# `make integration` also runs the load command at N = 3 (bench/load).
 test: lint $(TEMPORAL)
 	$(GO) test -count=1 -timeout 15m ./...
 
@@ -59,7 +60,7 @@ unit:
 	$(GO) test -short ./...
 
 integration: $(TEMPORAL)
-	ROTA_INTEGRATION=1 $(GO) test -count=1 -v -timeout 10m ./integration/
+	ROTA_INTEGRATION=1 $(GO) test -count=1 -v -timeout 10m ./integration/ ./bench/load/
 
 # The benchmark set (README, "The benchmark set"): every Go benchmark run
 # once (-benchtime 1x: the large ones take a second or more an iteration),
