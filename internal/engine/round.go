@@ -29,9 +29,12 @@ const roundTeam = 64
 // each round by total load can hand the same members the same day every
 // week (7 members, daily shifts of three, a day's rest: the same three
 // every Sunday); so rounds are whole slots counted from the layer's start
-// (members ÷ seats of them, those left over wait for the next), and within
-// a round the order is free: a member may serve before one behind them in
-// total, who serves later in the same round.
+// (members ÷ seats of them, those left over wait for the next). On a team
+// with at most one member to spare over those the rule keeps resting
+// (restSlots), where that lock happens, the order within a round is free:
+// a member may serve before one behind them in total, who serves later in
+// the same round. Elsewhere those behind still serve first, so nobody
+// runs ahead in total.
 //
 // It returns false, and the slot is chosen seat by seat, when there is no
 // round or no assignment that fills it.
@@ -50,13 +53,13 @@ func (p *Planner) roundSet(w *work, l *layerInfo, sh *Shift, elig, free []int) (
 	rows, flat := len(band), false
 	if p.rot.MinRest > 0 || l.cfg.Grace > 0 {
 		// Under a rest rule, rounds of whole slots from the layer's start,
-		// in any order within.
+		// in any order within on a tight team.
 		n = len(band) / size
 		if n == 0 {
 			return nil, false
 		}
 		n -= sh.Seq % n
-		rows, flat = n*size, true
+		rows, flat = n*size, len(band)/size <= p.restSlots(l, sh)+2
 	}
 	if n == 0 {
 		return nil, false
@@ -139,4 +142,25 @@ func roundCost(over Tally, least float64, soon int, k calendar.Kind) int64 {
 		return band*int64(soon)<<46 - rare<<26 - milli(over.Weekend)<<8
 	}
 	return band*int64(soon)<<46 + milli(over.Of(k))<<26 + rare<<8
+}
+
+// restSlots is how many of the layer's next slots a member who serves sh
+// sits out: those that start before sh's end plus min_rest, or grace,
+// whichever is more.
+func (p *Planner) restSlots(l *layerInfo, sh *Shift) int {
+	out := 0
+	if p.rot.MinRest > 0 {
+		until := sh.End.Add(p.rot.MinRest)
+		for k := sh.Index + 1; ; {
+			s, ok := p.nextSlot(k)
+			if !ok || !s.Start.Before(until) || out > roundTeam {
+				break
+			}
+			if s.Layer == l.cfg.Name {
+				out++
+			}
+			k = s.Index + 1
+		}
+	}
+	return max(out, l.cfg.Grace)
 }
