@@ -233,3 +233,13 @@ func TestWriteError(t *testing.T) {
 		t.Errorf("got %v, want it to wrap %v", err, errFull)
 	}
 }
+
+// TestWriteBeyondLimit: the summary says how far the run is from the
+// limit of fair, from the report.
+func TestWriteBeyondLimit(t *testing.T) {
+	page := write(t, Input{Rotation: "r", Timezone: "UTC", Strategy: "fair",
+		Report: report.Report{Members: []report.Member{{ID: "a"}}, BeyondLimit: report.Spread{Shifts: 2, Weekend: 1}}})
+	if want := "<dt>Beyond the limit of fair</dt><dd>2 in all; 0 weekday, 1 weekend, 0 holiday"; !strings.Contains(page, want) {
+		t.Errorf("the page lacks %q", want)
+	}
+}

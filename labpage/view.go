@@ -18,6 +18,7 @@ type view struct {
 	Period             string
 	Shifts, Members    int
 	Spread             report.Spread
+	BeyondLimit        report.Spread
 	Balance, Coverage  string
 	NeedViolations     int
 	RestViolations     int
@@ -76,7 +77,7 @@ func build(in Input) view {
 		Rotation: in.Rotation, Strategy: in.Strategy,
 		Zone: loc.String(), ZoneNote: note,
 		Shifts: len(in.Shifts), Members: len(r.Members),
-		Spread: r.Spread, Balance: number(r.Balance) + "%", Coverage: number(r.Coverage) + "%",
+		Spread: r.Spread, BeyondLimit: r.BeyondLimit, Balance: number(r.Balance) + "%", Coverage: number(r.Coverage) + "%",
 		NeedViolations: r.NeedViolations, RestViolations: r.RestViolations,
 		Weekdays: []string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"},
 	}
