@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rota-scheduler/rota/internal/config"
@@ -66,6 +67,48 @@ func TestNoEventsIsPlan(t *testing.T) {
 			st := res.Run
 			t.Logf("%d shifts, %d runs, %.1f events/shift (max run %d), %.0f B/shift, %.2fs, activities %v",
 				st.Shifts, st.Runs, st.ModelledHistoryEventsPerShift, st.MaxRunModelledHistoryEvents, st.PayloadBytesPerShift, st.WallSeconds, st.Activities)
+		})
+	}
+}
+
+// TestEventsOnEveryScenario sends seeded random leave and swaps to a
+// rotation of each shared scenario: every event is answered, applied (and
+// then it changed something, or said why not) or rejected with the
+// workflow's reason, and the schedule the lab recorded is the workflow's
+// own (checked every week by Run).
+func TestEventsOnEveryScenario(t *testing.T) {
+	cases := []struct {
+		file, rotation string
+		weeks          int
+	}{
+		{"sre-24h.yaml", "sre", 8},
+		{"data-oncall.yaml", "data-oncall", 16},
+		{"shift-week.yaml", "shift-week", 16},
+		{"solar-lottery-demo.yaml", "set", 30},
+	}
+	for _, c := range cases {
+		t.Run(c.rotation, func(t *testing.T) {
+			opt := load(t, c.file, c.rotation)
+			opt.Weeks, opt.RandomLeave, opt.RandomSwaps, opt.Seed = c.weeks, 0.1, 6, 7
+			res, err := Run(context.Background(), opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			applied, rejected := 0, 0
+			for _, e := range res.Events {
+				switch {
+				case e.Applied && e.Reason == "":
+					applied++
+				case !e.Applied && e.Reason != "" && !strings.HasPrefix(e.Reason, "no answer") && !strings.HasPrefix(e.Reason, "not sent"):
+					rejected++
+				default:
+					t.Errorf("event %+v: neither applied nor rejected with a reason", e)
+				}
+			}
+			if applied == 0 {
+				t.Errorf("no event applied of %d", len(res.Events))
+			}
+			t.Logf("%d events: %d applied, %d rejected; %d shifts checked against the workflow", len(res.Events), applied, rejected, res.Run.CheckedShifts)
 		})
 	}
 }
