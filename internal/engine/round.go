@@ -13,6 +13,10 @@ import (
 // cubic in them).
 const roundTeam = 64
 
+// roundBands caps the band of total load in a round's costs: members
+// further apart than that are ordered as if that far.
+const roundBands = 15
+
 // roundSet is fair's choice on a layer without needs: a slot is chosen as
 // part of its round, the next slots that the eligible members can fill
 // once each. Picked slot by slot, the members behind on weekends can be
@@ -48,25 +52,22 @@ func (p *Planner) roundSet(w *work, l *layerInfo, sh *Shift, elig, free []int) (
 	for _, pos := range elig {
 		least = min(least, surplus(w.ledger(p, l.members[pos])).Total())
 	}
-	band := slices.Clone(elig)
-	n := (len(band) + size - 1) / size // slots in the round, the last maybe in part
-	rows, flat := len(band), false
+	cands := slices.Clone(elig)         // columns of the assignment
+	n := (len(cands) + size - 1) / size // slots in the round, the last maybe in part
+	rows, flat := len(cands), false
 	if p.rot.MinRest > 0 || l.cfg.Grace > 0 {
 		// Under a rest rule, rounds of whole slots from the layer's start,
 		// in any order within on a tight team.
-		n = len(band) / size
+		n = len(cands) / size
 		if n == 0 {
 			return nil, false
 		}
 		n -= sh.Seq % n
-		rows, flat = n*size, len(band)/size <= p.restSlots(l, sh)+2
-	}
-	if n == 0 {
-		return nil, false
+		rows, flat = n*size, len(cands)/size <= p.restSlots(l, sh)+2
 	}
 
 	// The tie-break among equal costs is the members' seeded order.
-	slices.SortStableFunc(band, func(a, b int) int {
+	slices.SortStableFunc(cands, func(a, b int) int {
 		return cmp.Compare(p.members[l.members[a]].tie, p.members[l.members[b]].tie)
 	})
 	slots := []calendar.Slot{{ID: sh.ID, Layer: sh.Layer, Index: sh.Index, Start: sh.Start, End: sh.End, Kind: sh.Kind}}
@@ -91,8 +92,8 @@ func (p *Planner) roundSet(w *work, l *layerInfo, sh *Shift, elig, free []int) (
 			if len(cost) == rows {
 				break // the rest of the last slot goes to the next round
 			}
-			row := make([]int64, len(band))
-			for c, pos := range band {
+			row := make([]int64, len(cands))
+			for c, pos := range cands {
 				led := w.ledger(p, l.members[pos])
 				switch {
 				case i == 0 && !isFree[pos]:
@@ -117,7 +118,7 @@ func (p *Planner) roundSet(w *work, l *layerInfo, sh *Shift, elig, free []int) (
 	}
 	set := make([]int, 0, size)
 	for j := range size {
-		set = append(set, band[assign[j]])
+		set = append(set, cands[assign[j]])
 	}
 	return set, true
 }
@@ -126,13 +127,15 @@ func (p *Planner) roundSet(w *work, l *layerInfo, sh *Shift, elig, free []int) (
 // of a round, costs a member whose surplus is over (least: the least
 // surplus of total load), lexicographically. First the band of total load
 // times soon: the members behind in total serve first, those ahead later
-// or not in this round, as rule 2 wants. Then their surplus of k: the member most behind on k takes
-// it. Then their surplus of the rare kinds: a weekend or holiday seat goes
-// to the one with the fewest weekends and holidays, a weekday seat to the
-// one with the most, which keeps weekdays even too. The low byte is left
-// for a tie-break.
+// or not in this round, as rule 2 wants. Then their surplus of k: the
+// member most behind on k takes it. Then their surplus of the rare kinds:
+// a weekend or holiday seat goes to the one with the fewest weekends and
+// holidays, a weekday seat to the one with the most, which keeps weekdays
+// even too. The low byte is left for a tie-break. The band is capped at
+// roundBands, so that a round's costs (at most roundTeam rows of them) add
+// up within an int64.
 func roundCost(over Tally, least float64, soon int, k calendar.Kind) int64 {
-	band := int64(math.Floor(over.Total() - least + 0.5))
+	band := min(int64(math.Floor(over.Total()-least+0.5)), roundBands)
 	milli := func(x float64) int64 { return int64(math.Round(x * 1000)) }
 	rare := milli(over.Weekend + over.Holiday)
 	if k == calendar.Holiday && over.Holiday <= -1+1e-9 {
