@@ -79,24 +79,15 @@ func FreePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// DevServer is a running `temporal server start-dev`.
-type DevServer struct {
-	Address   string // host:port of the frontend
-	Namespace string
-	cmd       *exec.Cmd
-	done      chan struct{}
-	err       error // the process's exit, once done is closed
-}
-
-// StartDevServer starts a headless dev server with its database in dir,
-// on free loopback ports, with rota's search attributes, and waits until
-// it answers. Its output goes to log.
-func StartDevServer(ctx context.Context, bin, dir string, log io.Writer) (*DevServer, error) {
+// DevServerArgs returns the arguments of `temporal server start-dev` for a
+// headless server on free loopback ports (frontend, HTTP, metrics), its
+// SQLite database in dir, with rota's search attributes.
+func DevServerArgs(dir string) ([]string, [3]int, error) {
 	var ports [3]int
 	for i := range ports {
 		p, err := FreePort()
 		if err != nil {
-			return nil, err
+			return nil, ports, fmt.Errorf("free port: %w", err)
 		}
 		ports[i] = p
 	}
@@ -110,6 +101,26 @@ func StartDevServer(ctx context.Context, bin, dir string, log io.Writer) (*DevSe
 	}
 	for _, a := range workflows.SearchAttributes {
 		args = append(args, "--search-attribute", a.Name+"="+a.Type)
+	}
+	return args, ports, nil
+}
+
+// DevServer is a running `temporal server start-dev`.
+type DevServer struct {
+	Address   string // host:port of the frontend
+	Namespace string
+	cmd       *exec.Cmd
+	done      chan struct{}
+	err       error // the process's exit, once done is closed
+}
+
+// StartDevServer starts a headless dev server with its database in dir,
+// on free loopback ports, with rota's search attributes, and waits until
+// it answers. Its output goes to log.
+func StartDevServer(ctx context.Context, bin, dir string, log io.Writer) (*DevServer, error) {
+	args, ports, err := DevServerArgs(dir)
+	if err != nil {
+		return nil, err
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = log, log

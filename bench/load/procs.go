@@ -17,7 +17,6 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/rota-scheduler/rota/integration"
-	"github.com/rota-scheduler/rota/workflows"
 )
 
 // child is a process the load command started, in its own process group
@@ -91,24 +90,9 @@ func loopback(addr string) error {
 // pragmas, PRAGMA=VALUE, if any) and rota's search attributes, and waits
 // until it answers with them registered.
 func startServer(ctx context.Context, bin, dir string, pragmas []string, log io.Writer) (*child, string, error) {
-	var ports [3]int
-	for i := range ports {
-		p, err := integration.FreePort()
-		if err != nil {
-			return nil, "", fmt.Errorf("free port: %w", err)
-		}
-		ports[i] = p
-	}
-	args := []string{"server", "start-dev", "--headless",
-		"--ip", "127.0.0.1",
-		"--port", strconv.Itoa(ports[0]),
-		"--http-port", strconv.Itoa(ports[1]),
-		"--metrics-port", strconv.Itoa(ports[2]),
-		"--db-filename", filepath.Join(dir, "temporal.db"),
-		"--log-level", "warn",
-	}
-	for _, a := range workflows.SearchAttributes {
-		args = append(args, "--search-attribute", a.Name+"="+a.Type)
+	args, ports, err := integration.DevServerArgs(dir)
+	if err != nil {
+		return nil, "", err
 	}
 	for _, p := range pragmas {
 		args = append(args, "--sqlite-pragma", p)
