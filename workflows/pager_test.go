@@ -232,7 +232,7 @@ func TestSwitchingPagers(t *testing.T) {
 // TestPagerDrift: the drift check finds the tool paging someone else
 // (an override deleted by hand): the audit log says so, the channel is
 // told, and the override is set again. With repair: false it is only
-// reported.
+// reported (the audit and the channel say rota leaves it).
 func TestPagerDrift(t *testing.T) {
 	for _, repair := range []bool{true, false} {
 		t.Run(fmt.Sprintf("repair %v", repair), func(t *testing.T) {
@@ -272,13 +272,28 @@ func TestPagerDrift(t *testing.T) {
 			if !told {
 				t.Error("the channel was not told")
 			}
-			rec.mu.Lock()
-			back := slices.ContainsFunc(rec.overrides, func(o activities.PagerOverride) bool {
-				return o.Shift == "ops/main/2026-03-09T09:00:00Z" && o.User == "bob"
-			})
-			rec.mu.Unlock()
-			if back != repair {
-				t.Errorf("the override is back: %v, want %v", back, repair)
+			// What the workflow decided: repaired (a sync queued) or only
+			// reported. The mock answers at the handoff's instant, where a
+			// sync of that planning may run before or after the mock's
+			// deletion (CI saw both): so with repair: false the override
+			// may be back, but not through the drift.
+			notes := strings.Join(audit[i].Notes, "; ")
+			if decided := strings.Contains(notes, "repaired: the overrides are synced again"); decided != repair ||
+				strings.Contains(notes, "not repaired (repair: false)") == repair {
+				t.Errorf("drift notes %q, repair %v", notes, repair)
+			}
+			if !repair && !slices.ContainsFunc(rec.all("announce"), func(c call) bool { return strings.Contains(c.Text, "repair: false, so rota leaves it") }) {
+				t.Error("the channel was not told that rota leaves it")
+			}
+			if repair {
+				rec.mu.Lock()
+				back := slices.ContainsFunc(rec.overrides, func(o activities.PagerOverride) bool {
+					return o.Shift == "ops/main/2026-03-09T09:00:00Z" && o.User == "bob"
+				})
+				rec.mu.Unlock()
+				if !back {
+					t.Error("the override is not back after the repair")
+				}
 			}
 		})
 	}
