@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"gopkg.in/yaml.v3"
 
+	"github.com/rota-scheduler/rota/internal/calendar"
 	"github.com/rota-scheduler/rota/internal/config"
 	"github.com/rota-scheduler/rota/internal/render"
 	"github.com/rota-scheduler/rota/workflows"
@@ -234,21 +235,22 @@ func (p *eventParser) event(n *yaml.Node, path string) (Event, bool) {
 		}
 		return out
 	}
+	// Times are moments, read as the config and rota unavailable read
+	// them (calendar.Moment): a date as to is its last day, inclusive.
 	moment := func(k string) time.Time {
 		v, ok := vals[k]
 		if !ok || v.Tag == "!!null" {
 			return time.Time{}
 		}
-		t, err := p.time(v.Value)
+		m, err := calendar.ParseMoment(v.Value)
 		if err != nil || v.Kind != yaml.ScalarNode {
 			p.errf(v, path+"."+k, "want a date-time (2026-12-01T09:00 in the rotation's zone, or RFC 3339), or a date: %q", v.Value)
+			return time.Time{}
 		}
-		if _, date := time.Parse(time.DateOnly, v.Value); date == nil && k == "to" {
-			// A date as to is its last day, inclusive, as in the config and
-			// rota unavailable: the window ends when the next day begins.
-			t = t.AddDate(0, 0, 1)
+		if k == "to" {
+			return m.End(p.loc)
 		}
-		return t
+		return m.Start(p.loc)
 	}
 	e.At = moment("at")
 	e.Shift, e.Member, e.By, e.Reason = str("shift"), str("member"), str("by"), str("reason")
@@ -283,20 +285,6 @@ func (p *eventParser) configFile(n *yaml.Node, field, f string) *workflows.Confi
 		return nil
 	}
 	return &workflows.ConfigureInput{Rotation: *rot, Members: cfg.Members}
-}
-
-// time reads a date-time: RFC 3339, or a wall time or date in the
-// rotation's zone.
-func (p *eventParser) time(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, p.loc); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("not a date-time: %q", s)
 }
 
 // schedule orders the scripted and random events by time (scripted

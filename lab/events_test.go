@@ -289,3 +289,30 @@ func TestConfigChanges(t *testing.T) {
 		t.Errorf("report: %+v", rep)
 	}
 }
+
+// TestEventTimesAreMoments: an event's times read as the config's and rota
+// unavailable's do: a date as to is its last day, inclusive; a date as
+// from its first instant; a wall time in the rotation's zone.
+func TestEventTimesAreMoments(t *testing.T) {
+	opt := load(t, "sre-24h.yaml", "sre") // Europe/London
+	path := filepath.Join(t.TempDir(), "e.yaml")
+	src := "- {at: 2026-11-20T10:00, op: unavailable, member: sre1, from: 2026-11-23, to: 2026-11-25}\n" +
+		"- {at: 2026-07-01T10:00, op: unavailable, member: sre1, from: 2026-07-06T09:00, to: 2026-07-07T09:00:00Z}\n"
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := LoadEvents(path, &opt.Rotation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][3]string{
+		{"2026-11-20T10:00:00Z", "2026-11-23T00:00:00Z", "2026-11-26T00:00:00Z"}, // GMT: the 25th is in the window
+		{"2026-07-01T09:00:00Z", "2026-07-06T08:00:00Z", "2026-07-07T09:00:00Z"}, // BST wall times; an instant as it is
+	}
+	for i, e := range evs {
+		got := [3]string{e.At.UTC().Format(time.RFC3339), e.From.UTC().Format(time.RFC3339), e.To.UTC().Format(time.RFC3339)}
+		if got != want[i] {
+			t.Errorf("event %d: at, from, to %v, want %v", i, got, want[i])
+		}
+	}
+}
