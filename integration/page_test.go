@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -180,16 +178,8 @@ rotations:
 			if !st.Copy || st.Mine != "" {
 				t.Errorf("script: copy button %v, zone link %q (want none: the page is in the viewer's zone)", st.Copy, st.Mine)
 			}
-			if vp.name == "desktop" && os.Getenv("ROTA_UPDATE_SCREENSHOT") == "1" {
-				png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
-				if err != nil {
-					t.Fatal(err)
-				}
-				out := filepath.Join("..", "docs", "schedule-page.png")
-				if err := os.WriteFile(out, png, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				t.Logf("wrote %s (%d bytes)", out, len(png))
+			if vp.name == "desktop" {
+				browsertest.UpdateScreenshot(t, tctx, "schedule-page.png")
 			}
 		})
 	}

@@ -135,16 +135,8 @@ func TestReportInBrowser(t *testing.T) {
 			if st.Overflow > 0 {
 				t.Errorf("the page is %dpx wider than the %dpx window", st.Overflow, vp.width)
 			}
-			if vp.name == "desktop" && os.Getenv("ROTA_UPDATE_SCREENSHOT") == "1" {
-				png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
-				if err != nil {
-					t.Fatal(err)
-				}
-				out := filepath.Join("..", "docs", "lab-report.png")
-				if err := os.WriteFile(out, png, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				t.Logf("wrote %s (%d bytes)", out, len(png))
+			if vp.name == "desktop" {
+				browsertest.UpdateScreenshot(t, tctx, "lab-report.png")
 			}
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -53,4 +54,23 @@ func Start(t testing.TB, path string, env ...string) context.Context {
 		t.Fatalf("starting %s: %v", path, err)
 	}
 	return bctx
+}
+
+// UpdateScreenshot writes a full-page screenshot of the page ctx shows to
+// docs/NAME at the repository's root (the test runs one folder below it),
+// when ROTA_UPDATE_SCREENSHOT=1; otherwise it does nothing.
+func UpdateScreenshot(t testing.TB, ctx context.Context, name string) {
+	t.Helper()
+	if os.Getenv("ROTA_UPDATE_SCREENSHOT") != "1" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join("..", "docs", name)
+	if err := os.WriteFile(out, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s (%d bytes)", out, len(png))
 }
