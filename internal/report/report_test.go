@@ -113,7 +113,7 @@ func TestOfStateKeepsPrunedLoad(t *testing.T) {
 // exactly 24h, so none breaks the rule, though each serves again on the
 // next calendar day.
 func TestRestOfExactlyMinRestIsNoViolation(t *testing.T) {
-	cfg, err := config.Parse("t.yaml", []byte(`version: 1
+	p := plannerOf(t, `version: 1
 members: [{id: a}, {id: b}, {id: c}]
 rotations:
   - id: r
@@ -123,14 +123,7 @@ rotations:
     strategy: queue
     min_rest: 24h
     members: [a, b, c]
-`), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := engine.New(&cfg.Rotations[0], cfg.Members)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	shifts := p.PlanShifts(p.Begin(), 6)
 	for i := 3; i < len(shifts); i++ {
 		if rest := shifts[i].Start.Sub(shifts[i-3].End); shifts[i].Assignees[0] != shifts[i-3].Assignees[0] || rest != 24*time.Hour {
@@ -221,7 +214,7 @@ func BenchmarkReportYear100k(b *testing.B) {
 // member away for half the shifts is measured against half a share, not
 // against those who were there; OfState gives the same from the ledgers.
 func TestBeyondLimit(t *testing.T) {
-	cfg, err := config.Parse("t.yaml", []byte(`version: 1
+	p := plannerOf(t, `version: 1
 members:
   - {id: a}
   - {id: b}
@@ -233,14 +226,7 @@ rotations:
     shift: 1d
     strategy: queue
     members: [a, b, c]
-`), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := engine.New(&cfg.Rotations[0], cfg.Members)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	st := p.Begin()
 	planned := p.PlanShifts(st, 12) // c away the first 6 days, then a, b, c in turn
 	if r := Of(p, planned); r.BeyondLimit != (Spread{}) || r.Spread.Shifts < 2 {
@@ -267,4 +253,18 @@ rotations:
 	if want := (Spread{Shifts: 2, Weekday: 1, Weekend: 1}); r.BeyondLimit != want {
 		t.Errorf("beyond %+v (spread %+v), want %+v", r.BeyondLimit, r.Spread, want)
 	}
+}
+
+// plannerOf loads a config's first rotation and returns its planner.
+func plannerOf(t *testing.T, yaml string) *engine.Planner {
+	t.Helper()
+	cfg, err := config.Parse("t.yaml", []byte(yaml), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := engine.New(&cfg.Rotations[0], cfg.Members)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
