@@ -210,6 +210,7 @@ type sim struct {
 	checked   int // shifts the workflow's schedule query confirmed
 	lastCheck time.Time
 	checkErr  error
+	beyond    *report.Spread // the workflow's BeyondLimit at the end
 }
 
 // pending is an event to send, and what became of it.
@@ -281,6 +282,14 @@ func (s *sim) run() error {
 			if err != nil {
 				return fmt.Errorf("run %d: the workflow failed: %w", s.runs, err)
 			}
+			// How far from fair is measured against each member's share
+			// as the workflow's ledgers keep it: they know the absences
+			// reported, which the shifts alone do not.
+			var stats workflows.StatsResult
+			if err := s.query(env, workflows.QueryStats, &stats); err != nil {
+				return fmt.Errorf("run %d: %w", s.runs, err)
+			}
+			s.beyond = &stats.BeyondLimit
 			return nil
 		}
 		for _, p := range s.events {
@@ -544,6 +553,9 @@ func (s *sim) result() (*Result, error) {
 		Rotation: rot.ID, Timezone: rot.Timezone, Strategy: strategyName(&rot),
 		From: s.start, To: s.to, Report: report.Of(p, shifts),
 		Shifts: make([]render.Shift, len(shifts)), Events: []EventOutcome{},
+	}
+	if s.beyond != nil {
+		res.Report.BeyondLimit = *s.beyond
 	}
 	for i, sh := range shifts {
 		res.Shifts[i] = render.FromShift(sh)

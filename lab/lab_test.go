@@ -7,8 +7,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rota-scheduler/rota/internal/config"
+	"github.com/rota-scheduler/rota/internal/report"
 )
 
 // shared is where the four teams' scenarios are.
@@ -110,5 +112,30 @@ func TestEventsOnEveryScenario(t *testing.T) {
 			}
 			t.Logf("%d events: %d applied, %d rejected; %d shifts checked against the workflow", len(res.Events), applied, rejected, res.Run.CheckedShifts)
 		})
+	}
+}
+
+// TestBeyondLimitKnowsLeave: a member away for two weeks serves less, and
+// the run is not beyond the limit of fair for it: the report measures each
+// member against the share the workflow's ledgers keep, which know the
+// absence (the shifts alone, read without it, would say otherwise).
+func TestBeyondLimitKnowsLeave(t *testing.T) {
+	opt := load(t, "sre-24h.yaml", "sre")
+	opt.Weeks = 8
+	start := opt.Rotation.Start.In(time.UTC)
+	opt.Events = []Event{{Source: "test", At: start.AddDate(0, 0, 3), Op: "unavailable", Member: "sre1",
+		From: start.AddDate(0, 0, 14), To: start.AddDate(0, 0, 28), Reason: "leave"}}
+	res, err := Run(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Events[0].Applied {
+		t.Fatalf("leave not applied: %+v", res.Events[0])
+	}
+	if b := res.Report.BeyondLimit; b != (report.Spread{}) {
+		t.Errorf("beyond the limit %+v (spread %+v), want 0: sre1 was away", b, res.Report.Spread)
+	}
+	if res.Report.Spread.Shifts < 2 {
+		t.Errorf("spread %+v: the leave should have left sre1 behind (not the case of the test)", res.Report.Spread)
 	}
 }
